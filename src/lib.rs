@@ -1,0 +1,28 @@
+//! insp recorder agent.
+//!
+//! The pure core (everything but `browser`) has no wasm-bindgen, web-sys or js-sys in it and is
+//! tested natively; `browser` is the only code that touches JavaScript or the DOM.
+extern crate alloc;
+
+/// Tunables, with units in their names.
+pub mod config;
+/// The one wire schema shared with the collector and the viewer.
+pub mod event;
+/// Binary encoding of the schema.
+pub mod codec;
+/// JavaScript values as plain data.
+pub mod value;
+/// JavaScript's Number-to-string conversion.
+pub mod jsnum;
+/// Queue entries -> commands, with warnings that name the command.
+pub mod command;
+/// Tag flattening, stringification, limits and merge rules.
+pub mod tags;
+/// Session and visitor lifecycle (cookies, timeouts); takes `now` as input.
+pub mod session;
+/// The agent's state machine: commands in, requests out; no I/O.
+pub mod agent;
+
+/// Browser glue: the wasm-bindgen facade, queue drain, cookies, timers, transport.
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
