@@ -91,4 +91,126 @@ pub enum EventData {
     Page { url: String, title: String },
     /// Free-form marker from the agent itself (for example a degrade reason).
     Note { text: String },
+    /// The whole document: the first event of a page load's DOM recording, and again at each
+    /// checkout so a long recording can be played from the middle.
+    FullSnapshot(FullSnapshot),
+    /// Changes since the previous snapshot or mutation, final values only.
+    Mutation(Mutation),
+    /// The adopted stylesheets of a document or shadow root (`target`), replaced as a whole.
+    AdoptedSheets { target: NodeId, sheets: Vec<String> },
+}
+
+/// Node ids are assigned by the browser reader and stable for a page load; 0 is never a node.
+pub type NodeId = u32;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FullSnapshot {
+    pub tree: Tree,
+    pub scroll_x: i32,
+    pub scroll_y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A subtree in preorder, flat (no recursion, so a deep page cannot overflow a stack while
+/// encoding or decoding): every node is followed by the subtrees of its `n` children.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Tree {
+    pub nodes: Vec<FlatNode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlatNode {
+    pub id: NodeId,
+    /// Number of children.
+    pub n: u32,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum NodeKind {
+    /// A document: the page itself, or a same-origin iframe's (then the only child of the
+    /// `iframe` element).
+    Document { quirks: bool },
+    Doctype { name: String, public_id: String, system_id: String },
+    Element(Element),
+    Text(String),
+    Comment(String),
+    CData(String),
+    /// An open shadow root: always the first child of its host element.
+    ShadowRoot,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Element {
+    /// Lower case for HTML elements; case preserved for SVG and other namespaces.
+    pub tag: String,
+    pub ns: Ns,
+    /// In the page's order.
+    pub attrs: Vec<(String, String)>,
+    /// Live state that attributes do not show.
+    pub props: Vec<Prop>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Ns {
+    Html,
+    Svg,
+    MathMl,
+    Other(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Prop {
+    /// Current value of an input, textarea or select (after the privacy rules).
+    Value(String),
+    Checked(bool),
+    /// An `option` that is selected.
+    Selected(bool),
+    /// The rules of a stylesheet owned by this `link` or `style` element, inlined as text
+    /// (same-origin linked sheets, and sheets changed through the CSSOM).
+    Css(String),
+    Scroll { x: i32, y: i32 },
+    /// Layout size in CSS pixels, for boxes whose content is not recorded.
+    Size { w: u32, h: u32 },
+    /// Content deliberately not recorded (cross-origin iframe, ignored element).
+    Opaque,
+}
+
+/// One observer batch, reduced to final values. Replay applies, in this order: `removes`,
+/// then `adds` in sequence (each `next` sibling is already in place when its add is
+/// applied), then `attrs`, `texts` and `props`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Mutation {
+    /// Nodes detached together with their subtrees (a node moved elsewhere is not here).
+    pub removes: Vec<NodeId>,
+    pub adds: Vec<Add>,
+    pub attrs: Vec<AttrChange>,
+    pub texts: Vec<(NodeId, String)>,
+    /// Changed live state (form values, stylesheet text, ...), replacing the prop of that kind.
+    pub props: Vec<(NodeId, Prop)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Add {
+    pub parent: NodeId,
+    /// Insert before this sibling; `None` appends.
+    pub next: Option<NodeId>,
+    pub node: AddNode,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AddNode {
+    /// A node already in the tree, moved here with its subtree.
+    Move(NodeId),
+    /// A new subtree.
+    New(Tree),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttrChange {
+    pub id: NodeId,
+    pub name: String,
+    /// `None`: the attribute was removed.
+    pub value: Option<String>,
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what is missing, then runs native unit
+# tests, browser tests (wasm-bindgen-test in headless Chromium), the collector's tests, and the
+# end-to-end tests (playwright-core driving Debian's Chromium against a real collector).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+bash scripts/setup.sh
+
+echo "== native tests (agent core + collector)"
+cargo test --workspace
+
+echo "== browser tests (wasm-bindgen-test, headless Chromium)"
+CHROMEDRIVER=/usr/bin/chromedriver \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test -p insp-agent --target wasm32-unknown-unknown --test browser
+
+echo "== build the agent and the release collector"
+bash scripts/build-dist.sh
+cargo build --release -p insp-server
+
+echo "== end-to-end tests (playwright-core + Chromium)"
+INSP_BIN="$root/target/release/insp" node --test --test-concurrency=1 tests/e2e/
