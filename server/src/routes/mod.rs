@@ -1,0 +1,8 @@
+//! HTTP handlers, one module per surface.
+
+/// `GET /api/...`: sites and sessions for the dashboard (bearer key).
+pub mod api;
+/// Embedded agent files and dashboard, and the JSON 404 for everything else.
+pub mod assets;
+/// `POST /i/v1`: what the agent sends.
+pub mod ingest;
