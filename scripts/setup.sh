@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing insp needs, and only what is missing (idempotent):
 #   the wasm32 target, wasm-bindgen-cli matching Cargo.lock exactly, Debian's chromium and
-#   chromium-driver (for browser tests; skipped with `setup.sh build`), and npm dev dependencies.
+#   chromium-driver (for browser tests; skipped with `setup.sh build`), and npm dev dependencies
+#   (binaryen's wasm-opt for the shipped wasm, and the test and benchmark tools).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -33,7 +34,7 @@ if [ "$want_browser" = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/ch
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-if [ "$want_browser" = 1 ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
+if { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   say "installing npm dev dependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -175,6 +175,7 @@ fn an_expired_session_restarts_with_identity_tags_and_page() {
 fn virtual_pages_are_page_views_and_events() {
     let mut a = Agent::new(env(""));
     a.push(&cmd(&[Value::str("wid"), Value::Number(1.0)]), T0);
+    a.set_location("https://shop.example/#/cart".into(), "Cart".into());
     a.push(&cmd(&[Value::str("virtualPage")]), T0 + 5);
     a.push(&cmd(&[Value::str("virtualPage"), Value::str("/checkout/step-2")]), T0 + 6);
     let envs = decode(&a.tick(T0 + 10, true));
@@ -183,7 +184,8 @@ fn virtual_pages_are_page_views_and_events() {
     let pages: Vec<_> = envs.iter().filter_map(|e| if let Body::Meta(m) = &e.body { Some(m.pages.clone()) } else { None }).flatten().collect();
     assert_eq!(pages.len(), 3);
     assert_eq!(pages.iter().map(|p| p.idx).collect::<Vec<_>>(), vec![0, 1, 2]);
-    assert!(pages[1].virtual_ && pages[2].url == "/checkout/step-2");
+    assert!(pages[1].virtual_ && pages[1].url == "https://shop.example/#/cart" && pages[1].title == "Cart");
+    assert_eq!(pages[2].url, "/checkout/step-2");
     let batch = envs.iter().find_map(|e| if let Body::Events(b) = &e.body { Some(b.clone()) } else { None }).unwrap();
     assert!(matches!(batch.events[0].data, EventData::Start { .. }));
     assert_eq!(batch.events.iter().filter(|e| matches!(e.data, EventData::Page { .. })).count(), 2);

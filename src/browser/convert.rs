@@ -6,7 +6,15 @@ use crate::value::Value;
 use alloc::string::String;
 use alloc::vec::Vec;
 use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    // js-sys's `Object::keys` cannot report a throwing Proxy trap; this one can.
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn object_keys(o: &JsValue) -> Result<Array, JsValue>;
+}
 
 /// Beyond this many keys or items per object/array the rest is ignored.
 const MAX_ITEMS: u32 = 1000;
@@ -52,12 +60,20 @@ fn walk(v: &JsValue, depth: usize) -> Value {
         return Value::String(String::from(d.to_string()));
     }
     if Array::is_array(v) {
-        let arr: &Array = v.unchecked_ref();
-        let n = arr.length().min(MAX_ITEMS);
-        return Value::Array((0..n).map(|i| walk(&arr.get(i), depth + 1)).collect());
+        // Through Reflect, so a Proxy's throwing trap becomes a value instead of an exception.
+        let n = Reflect::get(v, &JsValue::from_str("length")).ok().and_then(|l| l.as_f64()).unwrap_or(0.0);
+        let n = (n.max(0.0) as u32).min(MAX_ITEMS);
+        return Value::Array(
+            (0..n)
+                .map(|i| match Reflect::get_u32(v, i) {
+                    Ok(x) => walk(&x, depth + 1),
+                    Err(_) => Value::Other("getter threw"),
+                })
+                .collect(),
+        );
     }
     let Some(obj) = v.dyn_ref::<Object>() else { return Value::Other("object") };
-    let keys = Object::keys(obj);
+    let Ok(keys) = object_keys(v) else { return Value::Other("keys threw") };
     let n = keys.length().min(MAX_ITEMS);
     let mut pairs = Vec::with_capacity(n as usize);
     for i in 0..n {

@@ -46,6 +46,13 @@ pub fn start_env(config: &JsValue) -> Option<StartEnv> {
     })
 }
 
+/// `location.href` and `document.title` now.
+pub fn location() -> (String, String) {
+    let Some(w) = web_sys::window() else { return Default::default() };
+    let title = w.document().map(|d| d.title()).unwrap_or_default();
+    (w.location().href().unwrap_or_default(), title)
+}
+
 pub fn hidden() -> bool {
     web_sys::window().and_then(|w| w.document()).map(|d| d.hidden()).unwrap_or(false)
 }

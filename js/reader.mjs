@@ -1,0 +1,1150 @@
+// insp DOM reader: walks and observes the page and hands the agent packed strings (the grammar
+// is specified in src/dom/mod.rs, which is authoritative). Only JavaScript can map a DOM node
+// to anything, so node ids live here: a WeakMap from node to id, ids from 1.
+//
+// scripts/build-dist.sh strips the `export` keyword below and concatenates this file into the
+// shipped classic script; wasm-bindgen tests import it as a module. So: exactly one top-level
+// declaration, no other top-level code.
+//
+// Rules for shipped code: no string-to-code and no HTML parsing anywhere, never throw into the
+// page (every entry point catches), allocate little on hot paths.
+//
+// API (used by src/browser/recorder.rs):
+//   start(onChange)        observe the document (mutations, CSSOM, form values); onChange() is
+//                          called at most once until the next takeListing(). false if unusable.
+//   snapshotStart()        begin a full snapshot (dirty state is dropped: the walk reads the
+//                          present); changes seen during the walk are listed after it
+//   snapshotSlice(ms)      packed chunk for about `ms` of walking; null when the walk failed
+//   walking()              true until the last chunk has been returned
+//   takeListing()          mutation listing for everything dirty ("" when nothing is)
+//   serialize(ids)         node stream for the ids (Uint32Array) the agent asked for
+//   takeAdopted()          adopted stylesheets of dirty roots: (id count css{count})*; null if none
+//   disconnect()           stop observing and undo every patch
+//   readValue(el)          the one path of every form value (privacy rules go here)
+export function createReader(win) {
+  var SEP = '\u0000';
+  var NUL = /\u0000/g;
+  var HTML_NS = 'http://www.w3.org/1999/xhtml';
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  var MATH_NS = 'http://www.w3.org/1998/Math/MathML';
+  var XLINK_NS = 'http://www.w3.org/1999/xlink';
+  var XML_NS = 'http://www.w3.org/XML/1998/namespace';
+  var XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+  // Nodes between time checks while walking: performance.now() is cheap, not free.
+  var CHECK_EVERY = 32;
+
+  var doc = win.document;
+  var perf = win.performance;
+  var rapply = win.Reflect.apply;
+  var getOwn = win.Object.getOwnPropertyDescriptor;
+  var define = win.Object.defineProperty;
+  // Zone.js (Angular) wraps MutationObserver so that every callback runs change detection;
+  // its saved original avoids that.
+  var MO = win.__zone_symbol__MutationObserver || win.MutationObserver;
+  var OBSERVE = { childList: true, attributes: true, characterData: true, subtree: true };
+
+  var ids = new WeakMap();
+  var nextId = 1;
+
+  var alive = false;
+  var onChange = null;
+  var notified = false;
+  var mo = null;
+  var observed = null; // WeakSet of observed documents and shadow roots
+  var patchedRealms = null; // WeakSet of patched CSSStyleSheet.prototype (one per realm)
+  var undo = []; // [object, key, original descriptor, our function]
+  var aborter = null;
+  var listenOpts = true;
+  var listeners = []; // [target, type, fn] when AbortController is missing
+
+  // Dirty state, collected by the observer, patches and listeners; emptied by takeListing().
+  var dirtyKids = new Set(); // parents whose child list changed
+  var dirtyAttrs = new Map(); // element -> Set of attribute keys ("name" or "ns\0local")
+  var dirtyText = new Set(); // text, comment, CDATA nodes
+  var dirtyProps = new Map(); // element -> prop codes ("v", "ks", ...)
+  var dirtyAdopted = new Set(); // documents and shadow roots
+  var inlined = new WeakSet(); // elements whose stylesheet text the agent holds as "s"
+  var touched = new WeakSet(); // sheets changed through the CSSOM
+  var adoptedBy = new WeakMap(); // constructed sheet -> Set of roots that adopted it
+
+  // Walk state: explicit stack of (parent, next child to emit); `out` is the chunk being built.
+  var sp = [];
+  var sn = [];
+  var depth = 0;
+  var out = '';
+  var isWalking = false;
+  var rootPending = false;
+  // Reading an element's scroll offset costs about a microsecond, the largest part of a walk.
+  // The first snapshot reads it for elements that can plausibly scroll; after that, the
+  // capture-phase scroll listener names every element that scrolls (scroll events also fire
+  // for script-driven scrolling), so later walks read only those.
+  var scanScroll = true;
+  var scrolled = new WeakSet();
+  var scrollRoot = null; // the viewport's scroller: its offset is the snapshot's own scroll
+  var NO_SCROLL = {};
+  var noScroll =
+    'a abbr area b base bdi bdo br cite col dfn em embed font head hr i img input kbd label link ' +
+    'mark meta noscript optgroup option param q s samp script small source span strong style sub ' +
+    'sup template time title track u var wbr';
+  noScroll = noScroll.split(' ');
+  for (var ns0 = 0; ns0 < noScroll.length; ns0++) NO_SCROLL[noScroll[ns0]] = 1;
+  var batch = new Map(); // id -> node placed by the current listing
+
+  var masked = false; // set by readValue: the last value read was withheld
+
+  function now() {
+    return perf ? perf.now() : Date.now();
+  }
+
+  function clean(s) {
+    return s.indexOf(SEP) === -1 ? s : s.replace(NUL, '\uFFFD');
+  }
+
+  function idOf(n) {
+    var id = ids.get(n);
+    if (id === undefined) {
+      id = nextId++;
+      ids.set(n, id);
+    }
+    return id;
+  }
+
+  // ---- form values: every value recorded passes here ----------------------------------------
+
+  // Whether a form control's value must not be recorded. A password field stays masked when
+  // a "show password" button turns it into a text field.
+  var wasPassword = new WeakSet();
+  function isMasked(el) {
+    if (el.localName !== 'input') return false;
+    if (el.type === 'password') {
+      wasPassword.add(el);
+      return true;
+    }
+    return wasPassword.has(el);
+  }
+
+  // The current value of an input, textarea or select; "" (and `masked` set) when withheld.
+  function readValue(el) {
+    masked = isMasked(el);
+    if (masked) return '';
+    var v = el.value;
+    return typeof v === 'string' ? v : '';
+  }
+
+  // An attribute value as recorded: the `value` attribute is a form value too (frameworks
+  // mirror what is typed into it).
+  function readAttr(el, name, v) {
+    if (name === 'value' && isMasked(el)) {
+      masked = true;
+      return '';
+    }
+    return clean(v);
+  }
+
+  // Input types whose value can differ from their attributes ("value" mode in the spec).
+  function valueMode(type) {
+    switch (type) {
+      case 'checkbox':
+      case 'radio':
+      case 'button':
+      case 'submit':
+      case 'reset':
+      case 'image':
+      case 'hidden':
+      case 'file':
+        return false;
+    }
+    return true;
+  }
+
+  // ---- structure: which children the recording shows ----------------------------------------
+
+  function htmlTag(el) {
+    return el.namespaceURI === HTML_NS ? el.localName.toLowerCase() : '';
+  }
+
+  function frameDoc(el) {
+    try {
+      return el.contentDocument || null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function isFrame(tag) {
+    return tag === 'iframe' || tag === 'frame';
+  }
+
+  function recordable(n) {
+    var t = n.nodeType;
+    return t === 1 || t === 3 || t === 8 || t === 4 || t === 10;
+  }
+
+  function firstFrom(n) {
+    while (n !== null && !recordable(n)) n = n.nextSibling;
+    return n;
+  }
+
+  // First child as recorded: an open shadow root, then the children; a same-origin frame's
+  // document is its only child; scripts and cross-origin frames have none.
+  function firstChildOf(p) {
+    if (p.nodeType === 1) {
+      var tag = htmlTag(p);
+      if (tag === 'script' || (tag === '' && p.localName === 'script')) return null;
+      if (isFrame(tag)) return frameDoc(p);
+      var sr = p.shadowRoot;
+      if (sr) return sr;
+    }
+    return firstFrom(p.firstChild);
+  }
+
+  function nextOf(n, p) {
+    var t = n.nodeType;
+    if (t === 11) return firstFrom(p.firstChild);
+    if (t === 9) return null;
+    return firstFrom(n.nextSibling);
+  }
+
+  function isChildOf(n, p) {
+    var t = n.nodeType;
+    if (t === 11) return p.shadowRoot === n;
+    if (t === 9) return frameDoc(p) === n;
+    return n.parentNode === p;
+  }
+
+  // Attached, and in a document the recording covers (the page, or same-origin frames of it).
+  function live(n) {
+    for (;;) {
+      if (!n.isConnected) return false;
+      var d = n.nodeType === 9 ? n : n.ownerDocument;
+      if (d === doc) return true;
+      var v = d.defaultView;
+      var fe = null;
+      try {
+        fe = v && v.frameElement;
+      } catch (e) {
+        return false;
+      }
+      if (!fe || frameDoc(fe) !== d) return false;
+      n = fe;
+    }
+  }
+
+  // ---- stylesheets ----------------------------------------------------------------------------
+
+  function sheetText(sheet) {
+    var rules;
+    try {
+      rules = sheet.cssRules;
+    } catch (e) {
+      return null; // cross-origin: the link stays as it is
+    }
+    if (!rules) return null;
+    var s = '';
+    for (var i = 0; i < rules.length; i++) {
+      if (i) s += '\n';
+      s += rules[i].cssText;
+    }
+    return s;
+  }
+
+  // Top-level rules in a style text: blocks closed at depth 0, and statements ending there.
+  function countRules(text) {
+    var n = 0;
+    var level = 0;
+    var len = text.length;
+    var body = false; // something other than white space since the last rule
+    for (var i = 0; i < len; i++) {
+      var c = text.charCodeAt(i);
+      if (c === 47 && text.charCodeAt(i + 1) === 42) {
+        var end = text.indexOf('*/', i + 2);
+        if (end < 0) break;
+        i = end + 1;
+      } else if (c === 34 || c === 39) {
+        for (i++; i < len; i++) {
+          var d = text.charCodeAt(i);
+          if (d === 92) i++;
+          else if (d === c || d === 10) break;
+        }
+        body = true;
+      } else if (c === 123) {
+        level++;
+        body = true;
+      } else if (c === 125) {
+        if (level > 0 && --level === 0) {
+          n++;
+          body = false;
+        }
+      } else if (c === 59) {
+        if (level === 0 && body) {
+          n++;
+          body = false;
+        }
+      } else if (c > 32) {
+        body = true;
+      }
+    }
+    return n;
+  }
+
+  // A <style> whose rules were changed by script no longer matches its text.
+  function styleDiffers(el) {
+    var sheet = el.sheet;
+    if (!sheet) return false;
+    if (touched.has(sheet)) return true;
+    var rules;
+    try {
+      rules = sheet.cssRules;
+    } catch (e) {
+      return false;
+    }
+    return countRules(el.textContent || '') !== rules.length;
+  }
+
+  // "s" for a link or style element, or null when it has none.
+  function cssProp(el, tag, snapshot) {
+    var sheet = el.sheet;
+    if (!sheet) return null;
+    if (tag === 'style' && snapshot && !styleDiffers(el)) return null;
+    var css = sheetText(sheet);
+    if (css !== null) inlined.add(el);
+    return css;
+  }
+
+  function adoptedOf(root) {
+    var list = root.adoptedStyleSheets;
+    return list && list.length ? list : null;
+  }
+
+  // ---- emitting the packed stream ------------------------------------------------------------
+
+  function prop(code, value) {
+    return code + SEP + value + SEP;
+  }
+
+  // The value of one prop code for an element, or null when it does not apply.
+  function propValue(el, tag, code) {
+    switch (code) {
+      case 'v':
+        if ((tag === 'input' && valueMode(el.type)) || tag === 'textarea' || tag === 'select') {
+          return clean(readValue(el));
+        }
+        return null;
+      case 'k':
+        if (tag === 'input' && (el.type === 'checkbox' || el.type === 'radio')) return el.checked ? '1' : '0';
+        return null;
+      case 'z':
+        return tag === 'option' ? (el.selected ? '1' : '0') : null;
+      case 's':
+        if (tag !== 'style' && tag !== 'link') return null;
+        var css = cssProp(el, tag, false);
+        return css === null ? null : clean(css);
+      case 'o':
+        return scrollOf(el);
+      case 'O':
+        return isFrame(tag) && !frameDoc(el) ? '' : null;
+      case 'w':
+        return isFrame(tag) && !frameDoc(el) ? el.offsetWidth + ',' + el.offsetHeight : null;
+    }
+    return null;
+  }
+
+  function scrollOf(el) {
+    return Math.round(el.scrollLeft) + ',' + Math.round(el.scrollTop);
+  }
+
+  // `nattr (name value){nattr}`. getAttributeNames/getAttribute rather than `attributes`,
+  // which would make the browser create and keep an Attr object per attribute of the page.
+  function attrsOf(el) {
+    if (!el.hasAttributes()) return '0' + SEP;
+    var names = el.getAttributeNames();
+    var na = names.length;
+    var s = na + SEP;
+    for (var i = 0; i < na; i++) {
+      var v = el.getAttribute(names[i]);
+      // null: a name getAttribute cannot find (mixed case set through setAttributeNS on an
+      // HTML element); such elements are read the slow way.
+      if (v === null) return attrsSlow(el);
+      s += names[i] + SEP + readAttr(el, names[i], v) + SEP;
+    }
+    return s;
+  }
+
+  function attrsSlow(el) {
+    var attrs = el.attributes;
+    var na = attrs.length;
+    var s = na + SEP;
+    for (var i = 0; i < na; i++) {
+      var a = attrs[i];
+      s += a.name + SEP + readAttr(el, a.name, a.value) + SEP;
+    }
+    return s;
+  }
+
+  function emitElement(el, id) {
+    var ns = el.namespaceURI;
+    var tag = el.localName;
+    var code;
+    var html = '';
+    if (ns === HTML_NS) {
+      tag = tag.toLowerCase();
+      html = tag;
+      code = '';
+    } else if (ns === SVG_NS) code = 's';
+    else if (ns === MATH_NS) code = 'm';
+    else code = ns || '';
+    out += 'e' + SEP + id + SEP + tag + SEP + code + SEP + attrsOf(el);
+    var np = 0;
+    var ps = '';
+    var v;
+    switch (html) {
+      case 'input':
+        v = propValue(el, html, 'k');
+        if (v !== null) {
+          ps += prop('k', v);
+          np++;
+        }
+      // falls through
+      case 'textarea':
+      case 'select':
+        v = propValue(el, html, 'v');
+        if (v !== null) {
+          ps += prop('v', v);
+          np++;
+        }
+        break;
+      case 'option':
+        ps += prop('z', el.selected ? '1' : '0');
+        np++;
+        break;
+      case 'style':
+      case 'link':
+        v = cssProp(el, html, true);
+        if (v !== null) {
+          ps += prop('s', clean(v));
+          np++;
+        }
+        break;
+      case 'iframe':
+      case 'frame':
+        if (!frameDoc(el)) {
+          ps += prop('O', '') + prop('w', el.offsetWidth + ',' + el.offsetHeight);
+          np += 2;
+        }
+        break;
+    }
+    if (scrolled.has(el) || (scanScroll && html !== '' && NO_SCROLL[html] !== 1 && el !== scrollRoot)) {
+      v = scrollOf(el);
+      if (v !== '0,0') {
+        scrolled.add(el);
+        ps += prop('o', v);
+        np++;
+      }
+    }
+    out += np + SEP + ps;
+  }
+
+  // Emits one node's own token(s); true when it opens a level (children and "/" follow).
+  function emit(n) {
+    var t = n.nodeType;
+    var id = idOf(n);
+    switch (t) {
+      case 1:
+        emitElement(n, id);
+        return true;
+      case 3:
+        out += 't' + SEP + id + SEP + clean(n.data) + SEP;
+        return false;
+      case 8:
+        out += 'c' + SEP + id + SEP + clean(n.data) + SEP;
+        return false;
+      case 4:
+        out += 'x' + SEP + id + SEP + clean(n.data) + SEP;
+        return false;
+      case 10:
+        out += 'd' + SEP + id + SEP + clean(n.name) + SEP + clean(n.publicId) + SEP + clean(n.systemId) + SEP;
+        return false;
+      case 9:
+        observeRoot(n);
+        if (adoptedOf(n)) dirtyAdopted.add(n);
+        out += 'D' + SEP + id + SEP + (n.compatMode === 'BackCompat' ? '1' : '0') + SEP;
+        return true;
+      case 11:
+        observeRoot(n);
+        if (adoptedOf(n)) dirtyAdopted.add(n);
+        out += 'S' + SEP + id + SEP;
+        return true;
+    }
+    return false;
+  }
+
+  function push(p) {
+    sp[depth] = p;
+    sn[depth] = firstChildOf(p);
+    depth++;
+  }
+
+  // Preorder walk until the stack is back at `base`, or `deadline` has passed.
+  function run(base, deadline) {
+    var count = 0;
+    while (depth > base) {
+      var top = depth - 1;
+      var n = sn[top];
+      if (n === null) {
+        out += '/' + SEP;
+        sp[top] = null;
+        depth = top;
+        continue;
+      }
+      sn[top] = nextOf(n, sp[top]);
+      if (emit(n)) push(n);
+      if (++count === CHECK_EVERY) {
+        count = 0;
+        if (now() >= deadline) return;
+      }
+    }
+  }
+
+  // Between slices the page may have moved the nodes the walk was about to visit. Levels whose
+  // next node is no longer a child of their parent are closed; their parents are listed later.
+  function revalidate() {
+    for (var i = 0; i < depth; i++) {
+      var n = sn[i];
+      if (n !== null && !isChildOf(n, sp[i])) {
+        for (var j = depth - 1; j >= i; j--) {
+          out += '/' + SEP;
+          dirtyKids.add(sp[j]);
+          sp[j] = null;
+        }
+        depth = i;
+        return;
+      }
+    }
+  }
+
+  // ---- observation ---------------------------------------------------------------------------
+
+  function notify() {
+    if (notified || isWalking || !onChange) return;
+    notified = true;
+    try {
+      onChange();
+    } catch (e) {
+      // the agent's own guard reports it
+    }
+  }
+
+  function markProp(el, code) {
+    var s = dirtyProps.get(el);
+    if (s === undefined) dirtyProps.set(el, code);
+    else if (s.indexOf(code) < 0) dirtyProps.set(el, s + code);
+  }
+
+  function markAttr(el, ns, name) {
+    var key = ns ? ns + SEP + name : name;
+    var set = dirtyAttrs.get(el);
+    if (set === undefined) {
+      set = new Set();
+      dirtyAttrs.set(el, set);
+    }
+    set.add(key);
+  }
+
+  // Marks the props a form control's change affects (the caller notifies).
+  function selectChanged(sel) {
+    markProp(sel, 'v');
+    var opts = sel.options;
+    if (opts) for (var i = 0; i < opts.length; i++) markProp(opts[i], 'z');
+  }
+
+  function formChanged(el) {
+    if (!ids.has(el)) return;
+    var tag = htmlTag(el);
+    if (tag === 'input') {
+      var type = el.type;
+      if (type === 'radio') {
+        // Checking one radio unchecks the others of its group without any event.
+        var scope = el.form || el.getRootNode();
+        var list = scope.querySelectorAll ? scope.querySelectorAll('input') : [];
+        for (var i = 0; i < list.length; i++) if (list[i].type === 'radio' && list[i].name === el.name) markProp(list[i], 'k');
+        markProp(el, 'k');
+      } else if (type === 'checkbox') markProp(el, 'k');
+      else markProp(el, 'v');
+    } else if (tag === 'textarea') markProp(el, 'v');
+    else if (tag === 'select') selectChanged(el);
+    else if (tag === 'option') {
+      var sel = el.parentNode;
+      if (sel && htmlTag(sel) !== 'select') sel = sel.parentNode;
+      if (sel && htmlTag(sel) === 'select') selectChanged(sel);
+      else markProp(el, 'z');
+    }
+  }
+
+  // A known node added back without being removed in the same delivery was detached across a
+  // delivery, when the observer no longer watches it: what changed meanwhile is unknown. A
+  // fresh id makes the agent serialize it whole. (A move within one task removes and adds in
+  // the same delivery and keeps its id.)
+  function reidentify(records) {
+    var removed = null;
+    var i, j, list;
+    for (i = 0; i < records.length; i++) {
+      list = records[i].removedNodes;
+      if (list) {
+        for (j = 0; j < list.length; j++) {
+          if (ids.has(list[j])) (removed || (removed = new Set())).add(list[j]);
+        }
+      }
+    }
+    for (i = 0; i < records.length; i++) {
+      list = records[i].addedNodes;
+      if (list) {
+        for (j = 0; j < list.length; j++) {
+          var n = list[j];
+          if (ids.has(n) && !(removed && removed.has(n))) ids.set(n, nextId++);
+        }
+      }
+    }
+  }
+
+  function collect(records) {
+    reidentify(records);
+    for (var i = 0; i < records.length; i++) {
+      var r = records[i];
+      var t = r.target;
+      if (r.type === 'childList') {
+        dirtyKids.add(t);
+        if (t.nodeType === 1) contentChanged(t);
+      } else if (r.type === 'attributes') {
+        markAttr(t, r.attributeNamespace, r.attributeName);
+        var tag = htmlTag(t);
+        var name = r.attributeName;
+        if (tag === 'input' && (name === 'value' || name === 'checked' || name === 'type')) {
+          markProp(t, 'v');
+          markProp(t, 'k');
+          // Masking depends on the type: the value attribute is listed again.
+          if (name === 'type' && !r.attributeNamespace) markAttr(t, null, 'value');
+        } else if (tag === 'option' && name === 'selected') formChanged(t);
+      } else {
+        dirtyText.add(t);
+        var p = t.parentNode;
+        if (p && p.nodeType === 1) contentChanged(p);
+      }
+    }
+  }
+
+  // Text inside a <style> re-parses its sheet; inside a <textarea> it may change the value.
+  function contentChanged(el) {
+    var tag = htmlTag(el);
+    if (tag === 'style' && inlined.has(el)) markProp(el, 's');
+    else if (tag === 'textarea') markProp(el, 'v');
+  }
+
+  function onRecords(records) {
+    if (!alive) return;
+    try {
+      collect(records);
+      notify();
+    } catch (e) {
+      // never into the page
+    }
+  }
+
+  function onInput(ev) {
+    if (!alive) return;
+    try {
+      var t = ev.target;
+      if (t && t.nodeType === 1 && ids.has(t)) {
+        formChanged(t);
+        notify();
+      }
+    } catch (e) {
+      // never into the page
+    }
+  }
+
+  // Capture-phase load: linked stylesheets that finished loading, and frames that navigated.
+  function onLoad(ev) {
+    if (!alive) return;
+    try {
+      var t = ev.target;
+      if (!t || t.nodeType !== 1 || !ids.has(t)) return;
+      var tag = htmlTag(t);
+      if (tag === 'link') markProp(t, 's');
+      else if (isFrame(tag)) {
+        dirtyKids.add(t);
+        markProp(t, 'O');
+        markProp(t, 'w');
+      } else return;
+      notify();
+    } catch (e) {
+      // never into the page
+    }
+  }
+
+  function onScroll(ev) {
+    if (!alive) return;
+    try {
+      var t = ev.target;
+      if (t && t.nodeType === 9) {
+        if (t === doc) return; // the viewport: recorded with the page's own scroll
+        t = t.scrollingElement;
+      }
+      if (!t || t.nodeType !== 1) return;
+      scrolled.add(t);
+      if (!ids.has(t)) return;
+      markProp(t, 'o');
+      notify();
+    } catch (e) {
+      // never into the page
+    }
+  }
+
+  function listen(target, type, fn) {
+    target.addEventListener(type, fn, listenOpts);
+    if (!aborter) listeners.push([target, type, fn]);
+  }
+
+  function observeRoot(root) {
+    if (!alive || observed.has(root)) return;
+    observed.add(root);
+    try {
+      mo.observe(root, OBSERVE);
+      // input is composed; change and load do not leave a shadow tree.
+      listen(root, 'input', onInput);
+      listen(root, 'change', onInput);
+      listen(root, 'load', onLoad);
+      listen(root, 'scroll', onScroll);
+      if (root.nodeType === 9) patchRealm(root.defaultView);
+    } catch (e) {
+      // a root we cannot observe is re-read at the next checkout
+    }
+  }
+
+  // ---- patches: CSSOM, shadow roots, adopted sheets, form properties ------------------------
+
+  function sheetChanged(sheet) {
+    touched.add(sheet);
+    var owner = sheet.ownerNode;
+    if (owner) {
+      if (ids.has(owner)) {
+        markProp(owner, 's');
+        notify();
+      }
+      return;
+    }
+    var roots = adoptedBy.get(sheet);
+    if (roots) {
+      roots.forEach(function (r) {
+        dirtyAdopted.add(r);
+      });
+      notify();
+    }
+  }
+
+  function ruleChanged(rule) {
+    var sheet = rule.parentStyleSheet;
+    if (sheet) sheetChanged(sheet);
+  }
+
+  function wrapMethod(obj, key, after) {
+    var d = obj && getOwn(obj, key);
+    if (!d || typeof d.value !== 'function' || !d.configurable) return;
+    var orig = d.value;
+    var fn = function () {
+      var r = rapply(orig, this, arguments);
+      if (alive) {
+        try {
+          after(this, r);
+        } catch (e) {
+          // never into the page
+        }
+      }
+      return r;
+    };
+    define(obj, key, { value: fn, writable: d.writable, enumerable: d.enumerable, configurable: true });
+    undo.push([obj, key, d, fn]);
+  }
+
+  function onFormSet(el) {
+    if (ids.has(el)) {
+      formChanged(el);
+      notify();
+    }
+  }
+
+  function wrapSetter(obj, key, after) {
+    var d = obj && getOwn(obj, key);
+    if (!d || typeof d.set !== 'function' || !d.configurable) return;
+    var set = d.set;
+    var fn = function (v) {
+      rapply(set, this, [v]);
+      if (alive) {
+        try {
+          after(this);
+        } catch (e) {
+          // never into the page
+        }
+      }
+    };
+    define(obj, key, { get: d.get, set: fn, enumerable: d.enumerable, configurable: true });
+    undo.push([obj, key, d, fn]);
+  }
+
+  function proto(view, name) {
+    var C = view[name];
+    return C && C.prototype;
+  }
+
+  function onSheetCall(sheet) {
+    sheetChanged(sheet);
+  }
+
+  function onSheetReplace(sheet, promise) {
+    if (promise && typeof promise.then === 'function') {
+      promise.then(
+        function () {
+          if (alive) {
+            try {
+              sheetChanged(sheet);
+            } catch (e) {
+              // never into the page
+            }
+          }
+        },
+        function () {}
+      );
+    }
+  }
+
+  function onRuleCall(rule) {
+    ruleChanged(rule);
+  }
+
+  function onAttachShadow(host, root) {
+    if (root && host.shadowRoot === root && ids.has(host)) {
+      dirtyKids.add(host);
+      notify();
+    }
+  }
+
+  function onAdoptedSet(root) {
+    if (ids.has(root)) {
+      dirtyAdopted.add(root);
+      notify();
+    }
+  }
+
+  function patchRealm(view) {
+    if (!view) return;
+    var sheetProto = proto(view, 'CSSStyleSheet');
+    if (!sheetProto || patchedRealms.has(sheetProto)) return;
+    patchedRealms.add(sheetProto);
+    var m = ['insertRule', 'deleteRule', 'addRule', 'removeRule', 'replaceSync'];
+    for (var i = 0; i < m.length; i++) wrapMethod(sheetProto, m[i], onSheetCall);
+    wrapMethod(sheetProto, 'replace', onSheetReplace);
+    var group = proto(view, 'CSSGroupingRule');
+    wrapMethod(group, 'insertRule', onRuleCall);
+    wrapMethod(group, 'deleteRule', onRuleCall);
+    wrapMethod(proto(view, 'Element'), 'attachShadow', onAttachShadow);
+    wrapSetter(proto(view, 'Document'), 'adoptedStyleSheets', onAdoptedSet);
+    wrapSetter(proto(view, 'ShadowRoot'), 'adoptedStyleSheets', onAdoptedSet);
+    // Values set by script fire no event.
+    var input = proto(view, 'HTMLInputElement');
+    wrapSetter(input, 'value', onFormSet);
+    wrapSetter(input, 'checked', onFormSet);
+    wrapSetter(proto(view, 'HTMLTextAreaElement'), 'value', onFormSet);
+    var select = proto(view, 'HTMLSelectElement');
+    wrapSetter(select, 'value', onFormSet);
+    wrapSetter(select, 'selectedIndex', onFormSet);
+    wrapSetter(proto(view, 'HTMLOptionElement'), 'selected', onFormSet);
+  }
+
+  function unpatch() {
+    for (var i = undo.length - 1; i >= 0; i--) {
+      var u = undo[i];
+      try {
+        var cur = getOwn(u[0], u[1]);
+        // Someone patched over us: leave their function in place; ours is inert now.
+        if (cur && (cur.value === u[3] || cur.set === u[3])) define(u[0], u[1], u[2]);
+      } catch (e) {
+        // keep going
+      }
+    }
+    undo = [];
+  }
+
+  // ---- listing -------------------------------------------------------------------------------
+
+  function attrItem(el, id, key) {
+    var k = key.indexOf(SEP);
+    if (k < 0) {
+      var v = el.getAttributeNS(null, key);
+      out += v === null ? 'a' + SEP + id + SEP + key + SEP : 'A' + SEP + id + SEP + key + SEP + readAttr(el, key, v) + SEP;
+      return;
+    }
+    var ns = key.slice(0, k);
+    var local = key.slice(k + 1);
+    var node = el.getAttributeNodeNS(ns, local);
+    if (node) {
+      out += 'A' + SEP + id + SEP + node.name + SEP + readAttr(el, node.name, node.value) + SEP;
+      return;
+    }
+    var name = local;
+    if (ns === XLINK_NS) name = 'xlink:' + local;
+    else if (ns === XML_NS) name = 'xml:' + local;
+    else if (ns === XMLNS_NS && local !== 'xmlns') name = 'xmlns:' + local;
+    out += 'a' + SEP + id + SEP + name + SEP;
+  }
+
+  function listChildren(p, id) {
+    var body = '';
+    var n = 0;
+    for (var c = firstChildOf(p); c !== null; c = nextOf(c, p)) {
+      var cid = idOf(c);
+      batch.set(cid, c);
+      body += cid + SEP;
+      n++;
+    }
+    out += 'C' + SEP + id + SEP + n + SEP + body;
+  }
+
+  function takeListing() {
+    notified = false;
+    batch.clear();
+    out = '';
+    try {
+      if (mo) collect(mo.takeRecords());
+      // Only parents known before this listing: a parent first placed by it is serialized whole.
+      var parents = [];
+      dirtyKids.forEach(function (p) {
+        var id = ids.get(p);
+        if (id !== undefined && live(p)) parents.push(p, id);
+      });
+      dirtyKids.clear();
+      for (var i = 0; i < parents.length; i += 2) listChildren(parents[i], parents[i + 1]);
+      dirtyAttrs.forEach(function (keys, el) {
+        var id = ids.get(el);
+        if (id === undefined || !live(el)) return;
+        keys.forEach(function (key) {
+          attrItem(el, id, key);
+        });
+      });
+      dirtyAttrs.clear();
+      dirtyText.forEach(function (n) {
+        var id = ids.get(n);
+        if (id !== undefined && live(n)) out += 'T' + SEP + id + SEP + clean(n.data) + SEP;
+      });
+      dirtyText.clear();
+      dirtyProps.forEach(function (codes, el) {
+        var id = ids.get(el);
+        if (id === undefined || !live(el)) return;
+        var tag = htmlTag(el);
+        for (var j = 0; j < codes.length; j++) {
+          var v = propValue(el, tag, codes[j]);
+          if (v !== null) out += 'P' + SEP + id + SEP + codes[j] + SEP + v + SEP;
+        }
+      });
+      dirtyProps.clear();
+    } catch (e) {
+      // A partial listing is still well-formed up to its last complete item; what is missing
+      // is caught by the next checkout.
+    }
+    var s = out;
+    out = '';
+    return s;
+  }
+
+  function serialize(list) {
+    out = '';
+    var base = depth;
+    try {
+      for (var i = 0; i < list.length; i++) {
+        var n = batch.get(list[i]);
+        if (n === undefined) continue;
+        if (emit(n)) {
+          push(n);
+          run(base, Infinity);
+        }
+      }
+    } catch (e) {
+      depth = base;
+      out = '';
+      batch.clear();
+      return null;
+    }
+    batch.clear();
+    var s = out;
+    out = '';
+    return s;
+  }
+
+  function takeAdopted() {
+    if (dirtyAdopted.size === 0) return null;
+    var s = '';
+    try {
+      dirtyAdopted.forEach(function (root) {
+        var id = ids.get(root);
+        if (id === undefined || !live(root)) return;
+        var list = root.adoptedStyleSheets || [];
+        var body = '';
+        var n = 0;
+        for (var i = 0; i < list.length; i++) {
+          var sheet = list[i];
+          var roots = adoptedBy.get(sheet);
+          if (!roots) adoptedBy.set(sheet, (roots = new Set()));
+          roots.add(root);
+          var css = sheetText(sheet);
+          if (css === null) continue;
+          body += clean(css) + SEP;
+          n++;
+        }
+        s += id + SEP + n + SEP + body;
+      });
+    } catch (e) {
+      // partial: the next checkout carries the rest
+    }
+    dirtyAdopted.clear();
+    return s === '' ? null : s;
+  }
+
+  // ---- snapshot ------------------------------------------------------------------------------
+
+  function clearDirty() {
+    dirtyKids.clear();
+    dirtyAttrs.clear();
+    dirtyText.clear();
+    dirtyProps.clear();
+    dirtyAdopted.clear();
+  }
+
+  function snapshotStart() {
+    if (!alive) return false;
+    try {
+      if (mo) mo.takeRecords();
+    } catch (e) {
+      // nothing pending then
+    }
+    clearDirty();
+    for (var i = 0; i < depth; i++) {
+      sp[i] = null;
+      sn[i] = null;
+    }
+    depth = 0;
+    batch.clear();
+    scrollRoot = doc.scrollingElement;
+    isWalking = true;
+    rootPending = true;
+    return true;
+  }
+
+  function snapshotSlice(budgetMs) {
+    if (!isWalking) return null;
+    out = '';
+    try {
+      var deadline = now() + (budgetMs > 0 ? budgetMs : 0);
+      if (rootPending) {
+        rootPending = false;
+        emit(doc);
+        push(doc);
+      } else revalidate();
+      run(0, deadline);
+    } catch (e) {
+      isWalking = false;
+      depth = 0;
+      out = '';
+      return null;
+    }
+    if (depth === 0) {
+      isWalking = false;
+      scanScroll = false;
+    }
+    var s = out;
+    out = '';
+    return s;
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  function start(cb) {
+    if (alive) return true;
+    try {
+      if (typeof MO !== 'function' || !doc) return false;
+      onChange = typeof cb === 'function' ? cb : null;
+      notified = false;
+      scanScroll = true;
+      observed = new WeakSet();
+      patchedRealms = new WeakSet();
+      clearDirty();
+      if (typeof win.AbortController === 'function') {
+        aborter = new win.AbortController();
+        listenOpts = { capture: true, passive: true, signal: aborter.signal };
+      } else {
+        aborter = null;
+        listenOpts = true;
+      }
+      mo = new MO(onRecords);
+      alive = true;
+      observeRoot(doc);
+      return true;
+    } catch (e) {
+      disconnect();
+      return false;
+    }
+  }
+
+  function disconnect() {
+    alive = false;
+    isWalking = false;
+    onChange = null;
+    try {
+      if (mo) mo.disconnect();
+    } catch (e) {
+      // gone already
+    }
+    mo = null;
+    try {
+      if (aborter) aborter.abort();
+      for (var i = 0; i < listeners.length; i++) {
+        var l = listeners[i];
+        l[0].removeEventListener(l[1], l[2], true);
+      }
+    } catch (e) {
+      // inert anyway: every handler checks `alive`
+    }
+    aborter = null;
+    listeners = [];
+    unpatch();
+    clearDirty();
+    batch.clear();
+    depth = 0;
+    sp.length = 0;
+    sn.length = 0;
+  }
+
+  function guarded(fn, fallback) {
+    return function (a) {
+      try {
+        return fn(a);
+      } catch (e) {
+        return fallback;
+      }
+    };
+  }
+
+  return {
+    start: guarded(start, false),
+    snapshotStart: guarded(snapshotStart, false),
+    snapshotSlice: guarded(snapshotSlice, null),
+    walking: function () {
+      return isWalking;
+    },
+    takeListing: guarded(takeListing, ''),
+    serialize: guarded(serialize, null),
+    takeAdopted: guarded(takeAdopted, null),
+    disconnect: guarded(disconnect, undefined),
+    readValue: guarded(readValue, ''),
+    lastMasked: function () {
+      return masked;
+    },
+  };
+}
