@@ -61,8 +61,8 @@
     return api('/api/sites').then(function (body) {
       var sel = $('site');
       sel.replaceChildren();
-      (body.sites || []).forEach(function (s) {
-        var o = el('option', s.wid + (s.name ? ' ' + s.name : ''));
+      (Array.isArray(body) ? body : []).forEach(function (s) {
+        var o = el('option', s.wid + (s.origins && s.origins.length ? ' ' + s.origins.join(' ') : ''));
         o.value = String(s.wid);
         sel.appendChild(o);
       });
@@ -78,7 +78,7 @@
     var q = state.filters.map(function (f) { return 'tag=' + encodeURIComponent(f); }).join('&');
     status('');
     api('/api/sites/' + state.wid + '/sessions' + (q ? '?' + q : '')).then(function (body) {
-      var sessions = body.sessions || [];
+      var sessions = Array.isArray(body) ? body : [];
       var head = $('head');
       head.replaceChildren();
       ['Start', 'Duration', 'Pages', 'Identity', 'Visitor'].concat(state.columns, ['Tags']).forEach(function (h) {
