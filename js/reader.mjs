@@ -16,8 +16,10 @@
 //                          present); changes seen during the walk are listed after it
 //   snapshotSlice(ms)      packed chunk for about `ms` of walking; null when the walk failed
 //   walking()              true until the last chunk has been returned
-//   takeListing()          mutation listing for everything dirty ("" when nothing is)
-//   serialize(ids)         node stream for the ids (Uint32Array) the agent asked for
+//   takeListing()          mutation listing for everything dirty ("" when nothing is; null
+//                          when it failed: the agent then takes a new snapshot)
+//   serialize(ids)         node stream for the ids (Uint32Array) the agent asked for; null
+//                          when it failed
 //   takeAdopted()          adopted stylesheets of dirty roots: (id count css{count})*; null if none
 //   disconnect()           stop observing and undo every patch
 //   readValue(el)          the one path of every form value (privacy rules go here)
@@ -51,8 +53,12 @@ export function createReader(win) {
   var notified = false;
   var mo = null;
   var observed = null; // WeakSet of observed documents and shadow roots
-  var patchedRealms = null; // WeakSet of patched CSSStyleSheet.prototype (one per realm)
-  var undo = []; // [object, key, original descriptor, our function]
+  // Patches, per realm (the page and each same-origin frame document): the realm's
+  // CSSStyleSheet.prototype keys its undo list, [object, key, original descriptor, ours]*,
+  // weakly, so a frame that navigated away is not kept alive by its undo list.
+  var realms = []; // (WeakRefs to) the keys
+  var realmUndo = null; // WeakMap key -> undo list
+  var undo = null; // the list being filled
   var aborter = null;
   var listenOpts = true;
   var listeners = []; // [target, type, fn] when AbortController is missing
@@ -65,7 +71,9 @@ export function createReader(win) {
   var dirtyAdopted = new Set(); // documents and shadow roots
   var inlined = new WeakSet(); // elements whose stylesheet text the agent holds as "s"
   var touched = new WeakSet(); // sheets changed through the CSSOM
-  var adoptedBy = new WeakMap(); // constructed sheet -> Set of roots that adopted it
+  var adoptRoots = []; // (WeakRefs to) roots seen with adopted sheets
+  var adoptTracked = new WeakSet();
+  var adoptPruned = 0;
 
   // Walk state: explicit stack of (parent, next child to emit); `out` is the chunk being built.
   var sp = [];
@@ -311,6 +319,27 @@ export function createReader(win) {
     return css;
   }
 
+  function weak(x) {
+    return typeof win.WeakRef === 'function' ? new win.WeakRef(x) : { deref: function () { return x; } };
+  }
+
+  // Drops references to roots and realms that were collected.
+  function prune(list) {
+    var j = 0;
+    for (var i = 0; i < list.length; i++) if (list[i].deref() !== undefined) list[j++] = list[i];
+    list.length = j;
+  }
+
+  function trackAdopted(root) {
+    if (adoptTracked.has(root)) return;
+    adoptTracked.add(root);
+    adoptRoots.push(weak(root));
+    if (adoptRoots.length > 2 * adoptPruned + 16) {
+      prune(adoptRoots);
+      adoptPruned = adoptRoots.length;
+    }
+  }
+
   function adoptedOf(root) {
     var list = root.adoptedStyleSheets;
     return list && list.length ? list : null;
@@ -505,6 +534,15 @@ export function createReader(win) {
     }
   }
 
+  // Drops the stack down to `base` levels (after a failure), releasing the nodes it held.
+  function unwind(base) {
+    for (var i = base; i < depth; i++) {
+      sp[i] = null;
+      sn[i] = null;
+    }
+    depth = base;
+  }
+
   // Between slices the page may have moved the nodes the walk was about to visit. Levels whose
   // next node is no longer a child of their parent are closed; their parents are listed later.
   function revalidate() {
@@ -550,15 +588,16 @@ export function createReader(win) {
     set.add(key);
   }
 
-  // Marks the props a form control's change affects (the caller notifies).
   function selectChanged(sel) {
     markProp(sel, 'v');
     var opts = sel.options;
     if (opts) for (var i = 0; i < opts.length; i++) markProp(opts[i], 'z');
   }
 
+  // Marks the props a form control's change affects; false when `el` is none (the caller
+  // notifies).
   function formChanged(el) {
-    if (!ids.has(el)) return;
+    if (!ids.has(el)) return false;
     var tag = htmlTag(el);
     if (tag === 'input') {
       var type = el.type;
@@ -577,7 +616,8 @@ export function createReader(win) {
       if (sel && htmlTag(sel) !== 'select') sel = sel.parentNode;
       if (sel && htmlTag(sel) === 'select') selectChanged(sel);
       else markProp(el, 'z');
-    }
+    } else return false;
+    return true;
   }
 
   // A known node added back without being removed in the same delivery was detached across a
@@ -653,10 +693,7 @@ export function createReader(win) {
     if (!alive) return;
     try {
       var t = ev.target;
-      if (t && t.nodeType === 1 && ids.has(t)) {
-        formChanged(t);
-        notify();
-      }
+      if (t && t.nodeType === 1 && formChanged(t)) notify();
     } catch (e) {
       // never into the page
     }
@@ -732,13 +769,21 @@ export function createReader(win) {
       }
       return;
     }
-    var roots = adoptedBy.get(sheet);
-    if (roots) {
-      roots.forEach(function (r) {
-        dirtyAdopted.add(r);
-      });
-      notify();
+    // A constructed sheet: the roots that adopted it are listed again.
+    var found = false;
+    for (var i = 0; i < adoptRoots.length; i++) {
+      var r = adoptRoots[i].deref();
+      var list = r && r.adoptedStyleSheets;
+      if (!list) continue;
+      for (var j = 0; j < list.length; j++) {
+        if (list[j] === sheet) {
+          dirtyAdopted.add(r);
+          found = true;
+          break;
+        }
+      }
     }
+    if (found) notify();
   }
 
   function ruleChanged(rule) {
@@ -766,10 +811,7 @@ export function createReader(win) {
   }
 
   function onFormSet(el) {
-    if (ids.has(el)) {
-      formChanged(el);
-      notify();
-    }
+    if (formChanged(el)) notify();
   }
 
   function wrapSetter(obj, key, after) {
@@ -837,8 +879,11 @@ export function createReader(win) {
   function patchRealm(view) {
     if (!view) return;
     var sheetProto = proto(view, 'CSSStyleSheet');
-    if (!sheetProto || patchedRealms.has(sheetProto)) return;
-    patchedRealms.add(sheetProto);
+    if (!sheetProto || realmUndo.has(sheetProto)) return;
+    undo = [];
+    realmUndo.set(sheetProto, undo);
+    prune(realms);
+    realms.push(weak(sheetProto));
     var m = ['insertRule', 'deleteRule', 'addRule', 'removeRule', 'replaceSync'];
     for (var i = 0; i < m.length; i++) wrapMethod(sheetProto, m[i], onSheetCall);
     wrapMethod(sheetProto, 'replace', onSheetReplace);
@@ -860,17 +905,24 @@ export function createReader(win) {
   }
 
   function unpatch() {
-    for (var i = undo.length - 1; i >= 0; i--) {
-      var u = undo[i];
-      try {
-        var cur = getOwn(u[0], u[1]);
-        // Someone patched over us: leave their function in place; ours is inert now.
-        if (cur && (cur.value === u[3] || cur.set === u[3])) define(u[0], u[1], u[2]);
-      } catch (e) {
-        // keep going
+    for (var r = 0; r < realms.length; r++) {
+      var key = realms[r].deref();
+      var list = key && realmUndo && realmUndo.get(key);
+      if (!list) continue;
+      for (var i = list.length - 1; i >= 0; i--) {
+        var u = list[i];
+        try {
+          var cur = getOwn(u[0], u[1]);
+          // Someone patched over us: leave their function in place; ours is inert now.
+          if (cur && (cur.value === u[3] || cur.set === u[3])) define(u[0], u[1], u[2]);
+        } catch (e) {
+          // keep going
+        }
       }
     }
-    undo = [];
+    realms = [];
+    realmUndo = null;
+    undo = null;
   }
 
   // ---- listing -------------------------------------------------------------------------------
@@ -946,8 +998,10 @@ export function createReader(win) {
       });
       dirtyProps.clear();
     } catch (e) {
-      // A partial listing is still well-formed up to its last complete item; what is missing
-      // is caught by the next checkout.
+      // The agent cannot know what is missing: it takes a new snapshot.
+      clearDirty();
+      out = '';
+      return null;
     }
     var s = out;
     out = '';
@@ -967,7 +1021,7 @@ export function createReader(win) {
         }
       }
     } catch (e) {
-      depth = base;
+      unwind(base);
       out = '';
       batch.clear();
       return null;
@@ -988,12 +1042,9 @@ export function createReader(win) {
         var list = root.adoptedStyleSheets || [];
         var body = '';
         var n = 0;
+        trackAdopted(root);
         for (var i = 0; i < list.length; i++) {
-          var sheet = list[i];
-          var roots = adoptedBy.get(sheet);
-          if (!roots) adoptedBy.set(sheet, (roots = new Set()));
-          roots.add(root);
-          var css = sheetText(sheet);
+          var css = sheetText(list[i]);
           if (css === null) continue;
           body += clean(css) + SEP;
           n++;
@@ -1025,11 +1076,7 @@ export function createReader(win) {
       // nothing pending then
     }
     clearDirty();
-    for (var i = 0; i < depth; i++) {
-      sp[i] = null;
-      sn[i] = null;
-    }
-    depth = 0;
+    unwind(0);
     batch.clear();
     scrollRoot = doc.scrollingElement;
     isWalking = true;
@@ -1050,7 +1097,7 @@ export function createReader(win) {
       run(0, deadline);
     } catch (e) {
       isWalking = false;
-      depth = 0;
+      unwind(0);
       out = '';
       return null;
     }
@@ -1073,7 +1120,7 @@ export function createReader(win) {
       notified = false;
       scanScroll = true;
       observed = new WeakSet();
-      patchedRealms = new WeakSet();
+      realmUndo = new WeakMap();
       clearDirty();
       if (typeof win.AbortController === 'function') {
         aborter = new win.AbortController();
@@ -1138,7 +1185,7 @@ export function createReader(win) {
     walking: function () {
       return isWalking;
     },
-    takeListing: guarded(takeListing, ''),
+    takeListing: guarded(takeListing, null),
     serialize: guarded(serialize, null),
     takeAdopted: guarded(takeAdopted, null),
     disconnect: guarded(disconnect, undefined),

@@ -4,6 +4,7 @@
 use crate::codec;
 use crate::command::{self, Command};
 use crate::config::{BATCH_MAX_AGE_MS, BATCH_MAX_BYTES, IDENTITY_COOKIE_MAX_AGE_S, META_DEBOUNCE_MS};
+use crate::dom::diff::DomRecorder;
 use crate::event::{Body, Envelope, Event, EventBatch, EventData, Meta, PageView, Tag, SCHEMA_VERSION};
 use crate::session::{self, Session, SetCookie, IDENTITY_COOKIE};
 use crate::tags::TagSet;
@@ -69,8 +70,14 @@ pub struct Agent {
     debug: bool,
     /// URL and title of the latest page view, to restart a session on the same page.
     last_page: (String, String),
+    /// Current `location.href` and `document.title`, as last told by the glue.
+    location: (String, String),
     cookies: Vec<SetCookie>,
     log: Vec<(Level, String)>,
+    /// The DOM recording's core; the browser glue feeds it and records its events.
+    dom: DomRecorder,
+    /// A new session started: its recording needs a full snapshot of its own.
+    snapshot_request: bool,
 }
 
 impl Agent {
@@ -102,8 +109,11 @@ impl Agent {
             ga_capture: true,
             debug: false,
             last_page: (String::new(), String::new()),
+            location: (env.url.clone(), env.title.clone()),
             cookies: Vec::new(),
             log: Vec::new(),
+            dom: DomRecorder::new(),
+            snapshot_request: false,
         };
         agent.cookies.extend(agent.session.cookies());
         agent.page_view(env.now_ms, env.url.clone(), env.title, false);
@@ -131,6 +141,27 @@ impl Agent {
     }
     pub fn collector(&self) -> &str {
         &self.collector
+    }
+
+    /// The page's current URL and title, refreshed by the glue before each command.
+    pub fn set_location(&mut self, href: String, title: String) {
+        self.location = (href, title);
+    }
+    pub fn dom(&self) -> &DomRecorder {
+        &self.dom
+    }
+    pub fn dom_mut(&mut self) -> &mut DomRecorder {
+        &mut self.dom
+    }
+
+    /// Records an event of the DOM recording (snapshot, mutation, adopted sheets).
+    pub fn record_dom(&mut self, now_ms: u64, data: EventData) {
+        self.record(now_ms, data);
+    }
+
+    /// True once after a session rollover: the glue then takes a new full snapshot.
+    pub fn take_snapshot_request(&mut self) -> bool {
+        core::mem::take(&mut self.snapshot_request)
     }
 
     /// Handles one entry pushed on `window.__insp`. Never fails: bad entries become warnings.
@@ -176,14 +207,38 @@ impl Agent {
             Command::DisableGaCapture => self.ga_capture = false,
             Command::VirtualPage(name) => {
                 self.activity(now_ms);
-                let url = name.unwrap_or_default();
-                self.page_view(now_ms, url.clone(), String::new(), true);
-                self.record(now_ms, EventData::Page { url, title: String::new() });
+                // Without a name the view is the page's current URL (SPAs call it after
+                // pushState); a name stands for the URL of a view the address bar does not show.
+                let (href, title) = self.location.clone();
+                let url = name.unwrap_or(href);
+                self.page_view(now_ms, url.clone(), title.clone(), true);
+                self.record(now_ms, EventData::Page { url, title });
             }
             Command::Debug(on) => self.debug = on,
             Command::Collector(base) => self.collector = base,
             // Consent gating arrives with the privacy work; the command is accepted now.
             Command::Consent(_) => {}
+        }
+    }
+
+    /// One `dataLayer` entry (already in the array at start, or pushed later). `arguments`
+    /// objects from gtag arrive as array-likes (`Value::Object` with keys "0", "1", ...).
+    pub fn data_layer(&mut self, entry: &Value, now_ms: u64) {
+        if !self.ga_capture {
+            return;
+        }
+        let tags = match entry {
+            Value::Object(pairs) if pairs.first().is_some_and(|(k, _)| k == "0") => crate::ga::map_arguments(pairs),
+            other => crate::ga::map_entry(other),
+        };
+        if tags.is_empty() {
+            return;
+        }
+        let applied = self.tags.apply(&tags);
+        if !applied.changed.is_empty() {
+            self.pending_tags.retain(|t| !applied.changed.iter().any(|c| c.key == t.key));
+            self.pending_tags.extend(applied.changed);
+            self.schedule_meta(now_ms);
         }
     }
 
@@ -274,6 +329,7 @@ impl Agent {
             let (url, title) = self.last_page.clone();
             self.page_idx = 0;
             self.seq = 0;
+            self.snapshot_request = true;
             self.page_view(now_ms, url, title, false);
         }
         self.cookies.extend(self.session.cookies());

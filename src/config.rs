@@ -28,3 +28,12 @@ pub const TAG_MAX_DEPTH: usize = 8;
 pub const IDENTITY_MAX_CHARS: usize = 256;
 /// virtualPage names / URLs longer than this are truncated.
 pub const URL_MAX_CHARS: usize = 2048;
+
+/// The DOM snapshot walks the page in slices of about this long, letting the page run between
+/// them (one macrotask per slice).
+pub const DOM_SNAPSHOT_SLICE_MS: u32 = 4;
+/// A full snapshot is taken again this often (checkout), so a long recording can be played
+/// from the middle; also after a session rollover.
+pub const DOM_CHECKOUT_INTERVAL_MS: u64 = 5 * 60 * 1000;
+/// After this many failed snapshots in a row, DOM recording stops for the page load.
+pub const DOM_SNAPSHOT_MAX_FAILURES: u32 = 3;

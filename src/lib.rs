@@ -18,10 +18,18 @@ pub mod jsnum;
 pub mod command;
 /// Tag flattening, stringification, limits and merge rules.
 pub mod tags;
+/// GA/GTM `dataLayer` entries -> `GA: ` session tags.
+pub mod ga;
 /// Session and visitor lifecycle (cookies, timeouts); takes `now` as input.
 pub mod session;
 /// The agent's state machine: commands in, requests out; no I/O.
 pub mod agent;
+/// DOM recording as pure logic: packed streams, the mirror, snapshot and mutation bookkeeping.
+pub mod dom;
+/// Replay: a session's batches as a timeline, and the recorded document at any offset.
+pub mod replay;
+/// Export of a recording in rrweb's event format, for rrweb's own Replayer.
+pub mod rrweb;
 
 /// Browser glue: the wasm-bindgen facade, queue drain, cookies, timers, transport.
 #[cfg(target_arch = "wasm32")]

@@ -1,5 +1,5 @@
-//! The command line: `insp serve`, `insp site add|list`. Every flag of `serve` can also come
-//! from the environment (`INSP_*`).
+//! The command line: `insp serve`, `insp site add|list`, `insp replay`. Every flag of `serve`
+//! can also come from the environment (`INSP_*`).
 
 use crate::config::{load_or_create_api_key, Settings, API_KEY_FILE};
 use crate::limits::{self, Limits};
@@ -30,10 +30,31 @@ pub enum Command {
     /// Manage sites (works while a server runs on the same data directory).
     #[command(subcommand)]
     Site(SiteCommand),
-    // Later: `insp replay SESSION --at MS` prints a session's page as HTML at a time offset.
-    // Add `Replay(ReplayArgs)` here and a `replay` module; it reads the session's batches from
-    // the store (table `batches`, each an envelope for `insp_agent::codec::decode`) and applies
-    // them with `insp_agent::replay`.
+    /// Print a session's page as HTML at a time offset (or its events / rrweb export).
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Session id (sid).
+    pub session: String,
+    /// Time offset from the session start, in ms (default: the end of the recording).
+    #[arg(long, value_name = "MS")]
+    pub at: Option<u64>,
+    /// What to print: the page as HTML, the DOM in canonical text form, the rrweb export, or
+    /// the decoded events (JSON).
+    #[arg(long, value_enum, default_value_t = ReplayFormat::Html)]
+    pub format: ReplayFormat,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReplayFormat {
+    Html,
+    Canonical,
+    Rrweb,
+    Events,
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +118,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Site(cmd) => site(cmd).await,
+        Command::Replay(args) => replay(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -134,6 +156,42 @@ async fn site(cmd: SiteCommand) -> CliResult {
                 println!("{}\t{}", site.wid, origins);
             }
         }
+    }
+    Ok(())
+}
+
+async fn replay(args: ReplayArgs) -> CliResult {
+    let store = open_store(&args.data.data).await?;
+    let tl = crate::routes::replay::load_timeline(&store, &args.session)
+        .await?
+        .ok_or_else(|| format!("unknown session {:?}", args.session))?;
+    let at = args.at.unwrap_or_else(|| tl.duration_ms());
+    let out = match args.format {
+        ReplayFormat::Rrweb => insp_agent::rrweb::export_json(&tl),
+        ReplayFormat::Events => {
+            crate::routes::replay::events_json(&args.session, &tl).to_string()
+        }
+        ReplayFormat::Html | ReplayFormat::Canonical => {
+            let frame = tl
+                .frame_at(at)
+                .ok_or_else(|| format!("nothing recorded to show at {at} ms"))?;
+            if frame.stale {
+                eprintln!(
+                    "insp: note: batches are missing before {at} ms; showing the last document before the gap"
+                );
+            }
+            if args.format == ReplayFormat::Html {
+                frame.html()
+            } else {
+                frame.canonical()
+            }
+        }
+    };
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes())?;
+    if !out.ends_with('\n') {
+        stdout.write_all(b"\n")?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 
 /// Embedded static files (agent build, dashboard).
 pub mod assets;
-/// Command line: `serve`, `site add|list`.
+/// Command line: `serve`, `site add|list`, `replay`.
 pub mod cli;
 /// Runtime settings and the API key file.
 pub mod config;

@@ -8,6 +8,8 @@ mod convert;
 mod dom;
 mod handles;
 mod queue;
+pub mod recorder;
+mod task;
 mod transport;
 
 use crate::agent::{Agent, Level};
@@ -23,6 +25,7 @@ pub struct App {
     _queue: queue::QueueHook,
     _tick: Interval,
     _listeners: alloc::vec::Vec<Listener>,
+    dom: Option<Rc<recorder::DomDriver>>,
 }
 
 thread_local! {
@@ -30,7 +33,8 @@ thread_local! {
 }
 
 /// Entry point called by the loader once the wasm is instantiated:
-/// `start({ collector, wid, wrap })`. A second call is ignored.
+/// `start({ collector, wid, wrap, reader })` (`reader`: `createReader(window)` from
+/// js/reader.mjs; without it there is no DOM recording). A second call is ignored.
 #[wasm_bindgen]
 pub fn start(config: JsValue) {
     if RUNNING.with(|r| r.borrow().is_some()) {
@@ -58,22 +62,42 @@ impl App {
             let agent = agent.clone();
             move |entry: &JsValue| {
                 let value = convert::to_value(entry);
-                agent.borrow_mut().push(&value, dom::now_ms());
+                let mut a = agent.borrow_mut();
+                let (href, title) = dom::location();
+                a.set_location(href, title);
+                a.push(&value, dom::now_ms());
+                drop(a);
                 after(&agent);
             }
         })?;
 
+        let dom = recorder::Reader::from_config(config)
+            .and_then(|reader| recorder::DomDriver::start(&guard, agent.clone(), reader, Default::default()))
+            .map(Rc::new);
+
         let tick = Interval::new(&guard, TICK_INTERVAL_MS, {
             let agent = agent.clone();
             let guard = guard.clone();
-            move || pump(&guard, &agent, false)
+            let dom = dom.clone();
+            move || {
+                if let Some(d) = &dom {
+                    d.poll();
+                }
+                pump(&guard, &agent, false)
+            }
         });
 
         // Page hide is the last reliable moment to send; `unload` would break the bfcache.
         let flush = {
             let agent = agent.clone();
             let guard = guard.clone();
-            move || pump(&guard, &agent, true)
+            let dom = dom.clone();
+            move || {
+                if let Some(d) = &dom {
+                    d.flush();
+                }
+                pump(&guard, &agent, true)
+            }
         };
         let listeners = alloc::vec![
             Listener::on_document(&guard, "visibilitychange", {
@@ -87,11 +111,16 @@ impl App {
             Listener::on_window(&guard, "pagehide", flush),
         ];
         after(&agent);
-        Some(App { agent, _queue: queue, _tick: tick, _listeners: listeners.into_iter().flatten().collect() })
+        Some(App { agent, _queue: queue, _tick: tick, _listeners: listeners.into_iter().flatten().collect(), dom })
     }
 
     pub fn agent(&self) -> core::cell::Ref<'_, Agent> {
         self.agent.borrow()
+    }
+
+    /// The DOM recording, when the start config carried a reader.
+    pub fn dom(&self) -> Option<&recorder::DomDriver> {
+        self.dom.as_deref()
     }
 }
 

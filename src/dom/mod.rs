@@ -47,8 +47,34 @@
 //! placed by the listing that the mirror lacks (new nodes, and nodes detached earlier whose
 //! content may have changed meanwhile); the reader serializes exactly those, in that order, as
 //! a `node*` stream for `mutation_finish`, which returns the event.
+//!
+//! # Clarifications (all streams valid under the grammar above keep their meaning)
+//! * Tokens: numbers are ASCII decimal digits fitting a `u32` (no sign), ids are never 0;
+//!   flags are `0` / `1`. The `o` / `w` values are two such numbers separated by a comma
+//!   (`o` allows a leading `-`; a fractional part is truncated). `ns` also accepts the three
+//!   well-known namespace URIs, read as `""`, `s`, `m`. The `O` prop's value is ignored.
+//! * Children as the mirror models them: a same-origin iframe's document is the iframe's
+//!   child, so `C iframe 1 docId` lists it (a new id there replaces the recorded document);
+//!   an open shadow root is its host's first child. A `C` list may omit a shadow root the
+//!   mirror already holds (it is never detached, so it stays first); a newly attached one
+//!   must be listed, first.
+//! * Snapshot chunks may in fact be cut anywhere, even inside a token: the tail is kept for
+//!   the next chunk. If an id repeats while its earlier occurrence is still open (an
+//!   ancestor of the current position, which a consistent walk cannot produce), the later
+//!   occurrence is skipped with its subtree.
+//! * Listings: a parent listed twice: its later list counts. An id placed by two lists (or
+//!   twice in one) keeps its first placement. For `A`/`a`, `T` and `P` the last item per
+//!   node and name (or prop code) wins. A listing with any invalid or truncated item is
+//!   dropped whole (the recorder then emits nothing for that batch).
+//! * Serialized subtrees for `mutation_finish`: top-level nodes are matched to requested ids
+//!   by id (order is not relied on; unrequested or repeated ones are ignored, and a
+//!   requested id not serialized is simply not added). Inside them, a node whose id the
+//!   mirror keeps in the document is dropped with its subtree (the listing places it), as is
+//!   a repeated id; ids of nodes the batch removes are new content. If the stream is
+//!   invalid, the subtrees completed before the fault are used.
 
 pub mod diff;
+pub mod idmap;
 pub mod mirror;
 pub mod packed;
 

@@ -17,6 +17,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/sites", get(list_sites))
         .route("/sites/{wid}/sessions", get(list_sessions))
         .route("/sessions/{id}", get(get_session))
+        .merge(super::replay::router())
         .route_layer(middleware::from_fn_with_state(state, require_key))
 }
 

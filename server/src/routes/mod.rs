@@ -6,3 +6,5 @@ pub mod api;
 pub mod assets;
 /// `POST /i/v1`: what the agent sends.
 pub mod ingest;
+/// `GET /api/sessions/{id}/events|rrweb|html`: replay (under the API's bearer key).
+pub mod replay;

@@ -86,6 +86,18 @@ pub struct SessionDetail {
     pub pages: Vec<PageRecord>,
 }
 
+/// One stored event batch, as `Store::batches` returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBatch {
+    /// Page load the batch belongs to.
+    pub pid: u32,
+    pub seq: u32,
+    pub t0_ms: u64,
+    pub t1_ms: u64,
+    /// The uncompressed envelope carrying the batch (`insp_agent::codec::decode`).
+    pub data: Vec<u8>,
+}
+
 /// A `tag=` filter: the key, and the exact value when one was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagFilter {
@@ -126,4 +138,6 @@ pub trait Store: Send + Sync + 'static {
     /// Sessions of a site, newest first.
     async fn sessions(&self, wid: u64, query: SessionQuery) -> Result<Vec<SessionSummary>>;
     async fn session(&self, sid: &str) -> Result<Option<SessionDetail>>;
+    /// Every stored event batch of a session, ordered by (pid, seq); empty for an unknown one.
+    async fn batches(&self, sid: &str) -> Result<Vec<StoredBatch>>;
 }

@@ -2,7 +2,9 @@
 //! (WAL lets reads proceed during a write); every call runs on a blocking thread so the
 //! async runtime never waits on disk.
 
-use super::{Ingested, PageRecord, SessionDetail, SessionQuery, SessionSummary, Site, Store};
+use super::{
+    Ingested, PageRecord, SessionDetail, SessionQuery, SessionSummary, Site, Store, StoredBatch,
+};
 use crate::error::{Error, Result};
 use crate::limits::SQLITE_BUSY_TIMEOUT_MS;
 use async_trait::async_trait;
@@ -419,6 +421,28 @@ impl Store for SqliteStore {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(Some(SessionDetail { session, pages }))
+        })
+        .await
+    }
+
+    async fn batches(&self, sid: &str) -> Result<Vec<StoredBatch>> {
+        let sid = sid.to_owned();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT pid, seq, t0_ms, t1_ms, data FROM batches WHERE sid = ?1 ORDER BY pid, seq",
+            )?;
+            let rows = stmt
+                .query_map([&sid], |r| {
+                    Ok(StoredBatch {
+                        pid: r.get(0)?,
+                        seq: r.get(1)?,
+                        t0_ms: r.get::<_, i64>(2)?.max(0) as u64,
+                        t1_ms: r.get::<_, i64>(3)?.max(0) as u64,
+                        data: r.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
         })
         .await
     }

@@ -1,0 +1,179 @@
+//! Replay endpoints, under `/api` (bearer key):
+//!
+//! * `GET /sessions/{id}/events`: every stored event, decoded, with absolute times, per page
+//!   load, and the gaps (missing batches).
+//! * `GET /sessions/{id}/rrweb`: the recording in rrweb's event format (a JSON array for
+//!   rrweb's `Replayer`; see `insp_agent::rrweb`).
+//! * `GET /sessions/{id}/html?at=MS`: the page as the Rust engine rebuilds it `MS` after the
+//!   session start, as HTML under a CSP that lets no script run.
+//!
+//! Batches are decoded with the agent's own codec (`insp_agent::codec::decode`) and played
+//! with `insp_agent::replay::Timeline`; all of it runs on a blocking thread.
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use insp_agent::event::Body;
+use insp_agent::replay::Timeline;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// The policy of `/html`: markup and styles only, never a script.
+pub const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline' *; img-src * data:";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sessions/{id}/events", get(events))
+        .route("/sessions/{id}/rrweb", get(rrweb))
+        .route("/sessions/{id}/html", get(html))
+}
+
+/// A session's timeline: its stored batches decoded (a batch that fails to decode is left
+/// out, which shows as a gap), offsets from the session start the store knows.
+/// `None` for an unknown session.
+pub async fn load_timeline(store: &dyn Store, sid: &str) -> Result<Option<Timeline>> {
+    let Some(session) = store.session(sid).await? else {
+        return Ok(None);
+    };
+    let batches = store.batches(sid).await?;
+    let start_ms = session.session.start_ms;
+    let tl = tokio::task::spawn_blocking(move || {
+        let decoded = batches.into_iter().filter_map(|b| {
+            let env = insp_agent::codec::decode(&b.data).ok()?;
+            match env.body {
+                Body::Events(batch) => Some((b.pid, batch)),
+                Body::Meta(_) => None,
+            }
+        });
+        let tl = Timeline::new(decoded);
+        let start = if tl.page_loads().is_empty() { start_ms } else { start_ms.min(tl.start_ms()) };
+        tl.with_start_ms(start)
+    })
+    .await?;
+    Ok(Some(tl))
+}
+
+async fn timeline_or_404(state: &AppState, sid: &str) -> Result<Timeline> {
+    load_timeline(state.store.as_ref(), sid)
+        .await?
+        .ok_or_else(|| Error::NotFound("unknown session".into()))
+}
+
+#[derive(Serialize)]
+struct GapJson {
+    pid: u32,
+    first_seq: u32,
+    last_seq: u32,
+    from_ms: Option<u64>,
+    to_ms: u64,
+}
+
+/// The events endpoint's document (also used by `insp replay --events`).
+pub fn events_json(sid: &str, tl: &Timeline) -> Value {
+    let start = tl.start_ms();
+    let loads: Vec<Value> = tl
+        .page_loads()
+        .iter()
+        .map(|l| {
+            let events: Vec<Value> = l
+                .events
+                .iter()
+                .map(|e| {
+                    json!({
+                        "t_ms": e.t_ms,
+                        "offset_ms": e.t_ms.saturating_sub(start),
+                        "seq": e.seq,
+                        "data": serde_json::to_value(&e.data).unwrap_or(Value::Null),
+                    })
+                })
+                .collect();
+            json!({
+                "pid": l.pid,
+                "start_ms": l.start_ms,
+                "end_ms": l.end_ms,
+                "shown_ms": l.shown_ms,
+                "seqs": l.seqs,
+                "events": events,
+            })
+        })
+        .collect();
+    let gaps: Vec<GapJson> = tl
+        .gaps()
+        .iter()
+        .map(|g| GapJson {
+            pid: g.pid,
+            first_seq: g.first_seq,
+            last_seq: g.last_seq,
+            from_ms: g.from_ms,
+            to_ms: g.to_ms,
+        })
+        .collect();
+    json!({
+        "id": sid,
+        "start_ms": start,
+        "end_ms": tl.end_ms(),
+        "duration_ms": tl.duration_ms(),
+        "gaps": gaps,
+        "page_loads": loads,
+    })
+}
+
+fn json_response(body: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
+}
+
+async fn events(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    let tl = timeline_or_404(&state, &id).await?;
+    let body = tokio::task::spawn_blocking(move || events_json(&id, &tl).to_string()).await?;
+    Ok(json_response(body))
+}
+
+async fn rrweb(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    let tl = timeline_or_404(&state, &id).await?;
+    let body = tokio::task::spawn_blocking(move || insp_agent::rrweb::export_json(&tl)).await?;
+    Ok(json_response(body))
+}
+
+async fn html(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response> {
+    let mut at = None;
+    for (k, v) in form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()) {
+        if k == "at" {
+            at = Some(
+                v.parse::<u64>()
+                    .map_err(|_| Error::bad_request("at must be a number of ms"))?,
+            );
+        }
+    }
+    let at = at.ok_or_else(|| Error::bad_request("missing at parameter (ms from session start)"))?;
+    let tl = timeline_or_404(&state, &id).await?;
+    let frame = tokio::task::spawn_blocking(move || {
+        tl.frame_at(at).map(|f| (f.html(), f.pid, f.stale, f.t_ms))
+    })
+    .await?;
+    let Some((html, pid, stale, t_ms)) = frame else {
+        return Err(Error::NotFound("nothing recorded to show at this time".into()));
+    };
+    let mut res = html.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(HTML_CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("x-insp-pid", HeaderValue::from(pid));
+    h.insert("x-insp-stale", HeaderValue::from_static(if stale { "true" } else { "false" }));
+    h.insert("x-insp-event-ms", HeaderValue::from(t_ms));
+    Ok(res)
+}
