@@ -1049,3 +1049,55 @@ fn to_html_defuses_raw_text_and_hostile_names() {
     assert!(m.is_some());
     assert!(r.mirror().to_html().ends_with("<input>"));
 }
+
+#[test]
+fn nested_iframes_stop_at_eight_levels_of_srcdoc() {
+    let mut p = P::new().doc(1);
+    let mut id = 2;
+    for _ in 0..10 {
+        p = p.el(id, "iframe", &[]).doc(id + 1);
+        id += 2;
+    }
+    p = p.text(id, "&");
+    for _ in 0..10 {
+        p = p.end().end();
+    }
+    let (r, _) = recorder(p.end().s());
+    let html = r.mirror().to_html();
+    assert_eq!(html.matches("srcdoc=").count(), 8);
+    assert_eq!(html.matches("iframe").count(), 2 * 9, "the 9th iframe is written, without its document");
+    // The innermost written iframe is empty, escaped once per enclosing srcdoc.
+    let mut inner = "<iframe></iframe>".to_string();
+    for _ in 0..8 {
+        inner = inner.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;");
+    }
+    assert!(html.contains(&inner));
+    assert!(!html.contains("#text"));
+    assert_eq!(r.mirror().canonical().lines().count(), 22);
+}
+
+#[test]
+fn navigation_api() {
+    let (r, _) = recorder(base().s());
+    let m = r.mirror();
+    assert_eq!(m.root(), Some(1));
+    assert_eq!(m.len(), 15);
+    assert!(!m.is_empty());
+    assert_eq!(m.children(8).collect::<Vec<_>>(), vec![9, 11, 13]);
+    assert_eq!(m.child_count(8), 3);
+    assert_eq!((m.first_child(8), m.last_child(8)), (Some(9), Some(13)));
+    assert_eq!((m.prev_sibling(11), m.next_sibling(11)), (Some(9), Some(13)));
+    assert_eq!((m.prev_sibling(9), m.next_sibling(13)), (None, None));
+    assert_eq!(m.parent(1), None);
+    assert_eq!(m.parent(10), Some(9));
+    assert!(m.element(6).is_some() && m.element(7).is_none());
+    assert_eq!(m.descendants(8).collect::<Vec<_>>(), vec![8, 9, 10, 11, 12, 13, 14]);
+    assert_eq!(m.children(999).count(), 0);
+    assert_eq!(m.descendants(999).count(), 0);
+    assert!(m.subtree(999).is_none());
+    let sub = m.subtree(8).unwrap();
+    assert_eq!(sub.nodes.len(), 7);
+    let mut copy = Mirror::new();
+    copy.load_tree(&sub).unwrap();
+    assert_eq!(copy.canonical(), "#document\n".replace("#document", "<ul>") + "  <li>\n    #text \"1\"\n  <li>\n    #text \"2\"\n  <li>\n    #text \"3\"\n");
+}

@@ -992,11 +992,8 @@ impl Mirror {
             NodeKind::ShadowRoot => out.push_str("</template>"),
             NodeKind::Element(e) => {
                 let tag = if valid_tag(&e.tag) { e.tag.as_str() } else { "insp-invalid" };
-                let html = e.ns == Ns::Html;
-                if html && tag == "link" && e.props.iter().any(|p| matches!(p, Prop::Css(_))) && !e.props.contains(&Prop::Opaque) {
-                    return; // written whole as <style> on enter
-                }
-                if !(html && is_void(tag)) {
+                // (A `link` written as `<style>` was closed on enter; it is void here.)
+                if !(e.ns == Ns::Html && is_void(tag)) {
                     out.push_str("</");
                     out.push_str(tag);
                     out.push('>');

@@ -2,6 +2,10 @@
 //! produces, the mirror of the recorded document, snapshot assembly, and the mutation
 //! bookkeeping that turns observer batches into [`Mutation`](crate::event::Mutation) events.
 //!
+//! Modules: [`packed`] parses (and writes) the streams below, [`mirror`] holds the recorded
+//! document (and documents `canonical()`, the fidelity oracle's text form, and `to_html()`),
+//! [`diff`] has [`DomRecorder`](diff::DomRecorder), [`idmap`] a fast id-keyed map.
+//!
 //! # Why a packed stream
 //! Crossing the JS/wasm boundary per node costs about five times a plain JavaScript walk, so a
 //! small reader in JavaScript (`js/reader.js`) walks the DOM and hands wasm one string per
