@@ -605,7 +605,9 @@ export function createReader(win) {
         // Checking one radio unchecks the others of its group without any event.
         var scope = el.form || el.getRootNode();
         var list = scope.querySelectorAll ? scope.querySelectorAll('input') : [];
-        for (var i = 0; i < list.length; i++) if (list[i].type === 'radio' && list[i].name === el.name) markProp(list[i], 'k');
+        for (var i = 0; i < list.length; i++) {
+          if (list[i].type === 'radio' && list[i].name === el.name) markProp(list[i], 'k');
+        }
         markProp(el, 'k');
       } else if (type === 'checkbox') markProp(el, 'k');
       else markProp(el, 'v');
@@ -931,7 +933,8 @@ export function createReader(win) {
     var k = key.indexOf(SEP);
     if (k < 0) {
       var v = el.getAttributeNS(null, key);
-      out += v === null ? 'a' + SEP + id + SEP + key + SEP : 'A' + SEP + id + SEP + key + SEP + readAttr(el, key, v) + SEP;
+      if (v === null) out += 'a' + SEP + id + SEP + key + SEP;
+      else out += 'A' + SEP + id + SEP + key + SEP + readAttr(el, key, v) + SEP;
       return;
     }
     var ns = key.slice(0, k);

@@ -30,10 +30,11 @@ pub const IDENTITY_MAX_CHARS: usize = 256;
 pub const URL_MAX_CHARS: usize = 2048;
 
 /// The DOM snapshot walks the page in slices of about this long, letting the page run between
-/// them (one macrotask per slice).
-pub const DOM_SNAPSHOT_SLICE_MS: u32 = 4;
+/// them (one macrotask per slice; passing the chunk to wasm and parsing it add about a fifth).
+pub const DOM_SNAPSHOT_SLICE_MS: u32 = 3;
 /// A full snapshot is taken again this often (checkout), so a long recording can be played
 /// from the middle; also after a session rollover.
 pub const DOM_CHECKOUT_INTERVAL_MS: u64 = 5 * 60 * 1000;
-/// After this many failed snapshots in a row, DOM recording stops for the page load.
-pub const DOM_SNAPSHOT_MAX_FAILURES: u32 = 3;
+/// After this many failures (a walk, listing or stream that could not be recorded) without a
+/// good mutation batch in between, DOM recording stops for the page load.
+pub const DOM_MAX_FAILURES: u32 = 3;

@@ -379,7 +379,7 @@ export function buildLargePage(n) {
     a.textContent = 'go';
     row.append(s, a, document.createElement('input'), ' ');
     frag.appendChild(row);
-    count += 8;
+    count += 7; // div, span, its text, a, its text, input, text
     i++;
   }
   root().appendChild(frag);
@@ -430,4 +430,20 @@ export function showPassword(show) {
     pw.value = 'hunter3';
     pw.setAttribute('value', 'hunter3');
   }
+}
+
+/** A reader whose every walk fails, counting calls (for the driver's failure handling). */
+export function failingReader() {
+  const calls = { snapshotStart: 0, snapshotSlice: 0, disconnect: 0 };
+  return {
+    calls,
+    start: () => true,
+    snapshotStart: () => (calls.snapshotStart++, true),
+    snapshotSlice: () => (calls.snapshotSlice++, null),
+    walking: () => true,
+    takeListing: () => '',
+    serialize: () => null,
+    takeAdopted: () => null,
+    disconnect: () => void calls.disconnect++,
+  };
 }

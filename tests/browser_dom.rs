@@ -8,7 +8,8 @@ use insp_agent::browser::recorder::{parse_adopted, DomDriver, DomOptions, Guard,
 use insp_agent::browser::App;
 use insp_agent::dom::diff::DomRecorder;
 use insp_agent::dom::mirror::Mirror;
-use insp_agent::event::{Mutation, NodeKind, Prop};
+use insp_agent::agent::{Agent, StartEnv};
+use insp_agent::event::{Body, EventData, Mutation, NodeKind, Prop};
 use js_sys::{Function, Object, Promise, Reflect};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -72,6 +73,8 @@ extern "C" {
     fn detach_step(step: u32);
     #[wasm_bindgen(js_name = showPassword)]
     fn show_password(show: bool);
+    #[wasm_bindgen(js_name = failingReader)]
+    fn failing_reader() -> JsValue;
 }
 
 async fn wait(p: Promise) {
@@ -383,6 +386,82 @@ async fn the_agent_records_the_dom_through_the_guard() {
     reset_page();
 }
 
+/// Events the agent would send now, in order.
+fn sent_events(agent: &Rc<std::cell::RefCell<Agent>>) -> Vec<EventData> {
+    let reqs = agent.borrow_mut().tick(1 << 52, true);
+    let mut out = Vec::new();
+    for r in reqs {
+        if let Body::Events(b) = insp_agent::codec::decode(&r.body).expect("decodes").body {
+            out.extend(b.events.into_iter().map(|e| e.data));
+        }
+    }
+    out
+}
+
+fn kinds(events: &[EventData]) -> Vec<&'static str> {
+    events
+        .iter()
+        .map(|e| match e {
+            EventData::Start { .. } => "Start",
+            EventData::FullSnapshot(_) => "FullSnapshot",
+            EventData::Mutation(_) => "Mutation",
+            EventData::AdoptedSheets { .. } => "AdoptedSheets",
+            _ => "other",
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_driver_records_snapshot_mutations_and_checkouts() {
+    build_random_page(200, 5);
+    let env = StartEnv { default_wid: Some(1), ..Default::default() };
+    let agent = Rc::new(std::cell::RefCell::new(Agent::new(env)));
+    let opts = DomOptions { slice_budget_ms: 1.0, checkout_interval_ms: 0 };
+    let driver = DomDriver::start(&insp_agent_guard(), agent.clone(), create_reader().await, opts).unwrap();
+    while driver.walking() {
+        wait(sleep(2)).await;
+    }
+    random_mutations(10);
+    wait(sleep(10)).await;
+    // A checkout is due at every poll with a zero interval; pending changes are flushed first.
+    random_mutations(10);
+    tick().await;
+    driver.poll();
+    assert!(driver.walking());
+    while driver.walking() {
+        wait(sleep(2)).await;
+    }
+    assert_matches_page(agent.borrow().dom().mirror(), "after the checkout");
+    let events = sent_events(&agent);
+    let k = kinds(&events);
+    assert_eq!(k, ["Start", "FullSnapshot", "Mutation", "Mutation", "FullSnapshot"], "{k:?}");
+    // The checkout describes the same page as the first snapshot plus the mutations.
+    let (EventData::FullSnapshot(first), EventData::FullSnapshot(second)) = (&events[1], &events[4]) else { unreachable!() };
+    let mut replay = Mirror::from_snapshot(first);
+    for e in &events[2..4] {
+        let EventData::Mutation(m) = e else { unreachable!() };
+        replay.apply_mutation(m).expect("applies");
+    }
+    assert_eq!(replay.canonical(), Mirror::from_snapshot(second).canonical());
+    drop(driver);
+    reset_page();
+}
+
+#[wasm_bindgen_test]
+async fn a_reader_that_keeps_failing_is_given_up() {
+    let fake = failing_reader();
+    let agent = Rc::new(std::cell::RefCell::new(Agent::new(Default::default())));
+    let driver = DomDriver::start(&insp_agent_guard(), agent, fake.clone().unchecked_into(), DomOptions::default()).unwrap();
+    wait(sleep(50)).await;
+    let calls = Reflect::get(&fake, &"calls".into()).unwrap();
+    let count = |k: &str| Reflect::get(&calls, &k.into()).unwrap().as_f64().unwrap();
+    assert_eq!(count("snapshotStart"), 3.0, "a failed walk is retried, up to the limit");
+    assert_eq!(count("snapshotSlice"), 3.0);
+    assert_eq!(count("disconnect"), 1.0, "then the reader is disconnected");
+    assert!(!driver.walking());
+    drop(driver);
+}
+
 #[wasm_bindgen_test]
 async fn slice_durations_on_a_large_page() {
     let nodes = build_large_page(40_000);
@@ -454,7 +533,7 @@ async fn slice_durations_on_a_large_page() {
         }
     }
     // The same through the agent's driver (macrotask per slice, default budget).
-    let agent = Rc::new(std::cell::RefCell::new(insp_agent::agent::Agent::new(Default::default())));
+    let agent = Rc::new(std::cell::RefCell::new(Agent::new(Default::default())));
     let opts = DomOptions::default();
     let driver = DomDriver::start(&insp_agent_guard(), agent.clone(), create_reader().await, opts).unwrap();
     while driver.walking() {

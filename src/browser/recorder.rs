@@ -9,8 +9,9 @@
 //!   has the reader serialize those and records the resulting `Mutation`. Everything the page
 //!   did in between lands in one batch, with three calls into JavaScript.
 //! * Checkout: a new full snapshot every `checkout_interval_ms`, and after a session rollover.
-//! * Failures (a walk or serialization the reader gave up on) are repaired by a new snapshot;
-//!   after `DOM_SNAPSHOT_MAX_FAILURES` failed snapshots in a row, recording stops.
+//! * Failures (a walk, listing or serialization the reader gave up on, a stream the core
+//!   rejected) are repaired by a new snapshot; after `DOM_MAX_FAILURES` failures without a
+//!   good batch in between, recording stops.
 //!
 //! Dropping the [`DomDriver`] disconnects the observer and undoes the reader's patches.
 
@@ -18,7 +19,7 @@ use super::dom;
 pub use super::handles::Guard;
 use super::task::Task;
 use crate::agent::Agent;
-use crate::config::{DOM_CHECKOUT_INTERVAL_MS, DOM_SNAPSHOT_MAX_FAILURES, DOM_SNAPSHOT_SLICE_MS};
+use crate::config::{DOM_CHECKOUT_INTERVAL_MS, DOM_MAX_FAILURES, DOM_SNAPSHOT_SLICE_MS};
 use crate::dom::SEP;
 use crate::event::{EventData, NodeId};
 use alloc::rc::{Rc, Weak};
@@ -184,7 +185,7 @@ impl DomDriver {
         self.inner.walking.get()
     }
 
-    /// Durations (ms) of the latest snapshot's slices.
+    /// Durations (ms) of the latest snapshot's macrotasks, the last one ending it.
     pub fn slice_durations_ms(&self) -> Vec<f64> {
         self.inner.slice_ms.borrow().clone()
     }
@@ -213,7 +214,11 @@ impl Inner {
         }
         if self.walking.get() {
             let t0 = perf_now_ms();
-            self.slice();
+            if self.reader.walking() {
+                self.slice();
+            } else {
+                self.finish_snapshot();
+            }
             self.slice_ms.borrow_mut().push(perf_now_ms() - t0);
         } else if self.resync.get() {
             self.begin_snapshot();
@@ -245,11 +250,12 @@ impl Inner {
         };
         // A rejected chunk makes `snapshot_end` return `None`: handled there.
         let _ = self.agent.borrow_mut().dom_mut().snapshot_chunk(&chunk);
-        drop(chunk);
-        if self.reader.walking() {
-            self.post();
-            return;
-        }
+        // The next task walks on, or ends the snapshot (its own task: building the event
+        // costs about as much as a slice).
+        self.post();
+    }
+
+    fn finish_snapshot(&self) {
         self.walking.set(false);
         let (sx, sy, w, h) = viewport();
         let snap = self.agent.borrow_mut().dom_mut().snapshot_end(sx, sy, w, h);
@@ -257,7 +263,6 @@ impl Inner {
             self.snapshot_failed();
             return;
         };
-        self.failures.set(0);
         self.agent.borrow_mut().record_dom(dom::now_ms(), EventData::FullSnapshot(snap));
         // Changes made during the walk, and adopted stylesheets the walk found.
         self.flush();
@@ -265,15 +270,22 @@ impl Inner {
 
     fn snapshot_failed(&self) {
         self.walking.set(false);
+        self.failed();
+    }
+
+    /// The mirror no longer matches the page: a new snapshot, unless failures keep coming
+    /// (a snapshot that succeeds does not count as recovery: only a good batch after it does).
+    fn failed(&self) {
         let n = self.failures.get() + 1;
         self.failures.set(n);
-        if n >= DOM_SNAPSHOT_MAX_FAILURES {
+        if n >= DOM_MAX_FAILURES {
             self.stopped.set(true);
             self.reader.disconnect();
             return;
         }
-        self.resync.set(true);
-        self.post();
+        if !self.resync.replace(true) {
+            self.post();
+        }
     }
 
     /// Lists what changed and records it as one `Mutation`.
@@ -283,25 +295,25 @@ impl Inner {
         }
         self.pending.set(false);
         let Some(listing) = self.reader.take_listing() else {
-            if !self.resync.replace(true) {
-                self.post();
-            }
+            self.failed();
             return;
         };
         if !listing.is_empty() {
             let needed = self.agent.borrow_mut().dom_mut().mutation_begin(&listing);
             let stream = if needed.is_empty() { Some(String::new()) } else { self.reader.serialize(&needed) };
-            if stream.is_none() && !self.resync.replace(true) {
-                self.post();
-            }
             let mut agent = self.agent.borrow_mut();
             let m = agent.dom_mut().mutation_finish(stream.as_deref().unwrap_or(""));
-            // A stream the core rejected leaves the mirror behind the page.
-            if agent.dom_mut().take_error().is_some() && !self.resync.replace(true) {
-                self.post();
-            }
+            // A stream the core rejected leaves the mirror behind the page, as does a failed
+            // serialization (what it could record is recorded all the same).
+            let ok = stream.is_some() && agent.dom_mut().take_error().is_none();
             if let Some(m) = m {
                 agent.record_dom(dom::now_ms(), EventData::Mutation(m));
+            }
+            drop(agent);
+            if ok {
+                self.failures.set(0);
+            } else {
+                self.failed();
             }
         }
         if let Some(adopted) = self.reader.take_adopted() {
