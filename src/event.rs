@@ -98,6 +98,85 @@ pub enum EventData {
     Mutation(Mutation),
     /// The adopted stylesheets of a document or shadow root (`target`), replaced as a whole.
     AdoptedSheets { target: NodeId, sheets: Vec<String> },
+    /// Pointer positions, sampled and batched: `(x, y, ms after this event's time)`, in
+    /// page-viewport CSS pixels.
+    MouseMove { positions: Vec<(i32, i32, u32)> },
+    /// A discrete pointer interaction on node `id` (0 when the target is not recorded).
+    Mouse { kind: MouseKind, id: NodeId, x: i32, y: i32 },
+    /// Scroll position of the document (`id` = the document's node id) or of an element.
+    Scroll { id: NodeId, x: i32, y: i32 },
+    /// The viewport was resized.
+    Viewport { width: u32, height: u32 },
+    /// Focus moved to (`focused`) or away from node `id`.
+    Focus { id: NodeId, focused: bool },
+    /// A media element started or stopped playing, at `time_ms` into the media.
+    Media { id: NodeId, playing: bool, time_ms: u32 },
+    /// A History API or hash navigation inside the page load (also recorded as a page view).
+    Navigation { url: String, kind: NavKind },
+    /// An uncaught error or unhandled promise rejection.
+    Error(ErrorInfo),
+    /// A fetch or XMLHttpRequest the page made (never the agent's own), without bodies.
+    Network(NetworkInfo),
+    /// The browser and screen, once per page load.
+    Device(DeviceInfo),
+    /// The tab became hidden (`true`) or visible again; idle time costs nothing.
+    Visibility { hidden: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MouseKind {
+    Click,
+    DblClick,
+    ContextMenu,
+    Down,
+    Up,
+    TouchStart,
+    TouchEnd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NavKind {
+    Push,
+    Replace,
+    Pop,
+    Hash,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    pub message: String,
+    pub source: String,
+    pub line: u32,
+    pub column: u32,
+    /// Capped (see config).
+    pub stack: String,
+    /// `true` for an unhandled promise rejection.
+    pub rejection: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkInfo {
+    pub method: String,
+    pub url: String,
+    /// 0 when the request failed without a response.
+    pub status: u16,
+    pub duration_ms: u32,
+    pub request_bytes: u32,
+    pub response_bytes: u32,
+    /// `true` for fetch, `false` for XMLHttpRequest.
+    pub fetch: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub user_agent: String,
+    pub screen_width: u32,
+    pub screen_height: u32,
+    /// devicePixelRatio × 100.
+    pub pixel_ratio_pct: u32,
+    pub language: String,
+    pub time_zone: String,
+    pub referrer: String,
 }
 
 /// Node ids are assigned by the browser reader and stable for a page load; 0 is never a node.

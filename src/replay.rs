@@ -28,8 +28,8 @@
 
 use crate::dom::mirror::Mirror;
 use crate::event::{
-    Add, AddNode, Body, Element, Envelope, EventBatch, EventData, FlatNode, FullSnapshot,
-    Mutation, NodeId, NodeKind, Ns, Tree,
+    Add, AddNode, AttrChange, Body, Element, Envelope, EventBatch, EventData, FlatNode,
+    FullSnapshot, Mutation, NodeId, NodeKind, Ns, Tree,
 };
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -157,7 +157,12 @@ impl Timeline {
                     if load.shown_ms.is_none() && matches!(e.data, EventData::FullSnapshot(_)) {
                         load.shown_ms = Some(t);
                     }
-                    load.events.push(TimedEvent { t_ms: t, seq: b.seq, segment, data: e.data });
+                    load.events.push(TimedEvent {
+                        t_ms: t,
+                        seq: b.seq,
+                        segment,
+                        data: e.data,
+                    });
                 }
                 load.end_ms = load.end_ms.max(b.t1_ms).max(last_t);
                 prev = Some((b.seq, b.t1_ms));
@@ -167,7 +172,11 @@ impl Timeline {
         }
         loads.sort_by_key(|l| (l.start_ms, l.pid));
         let start_ms = loads.iter().map(|l| l.start_ms).min().unwrap_or(0);
-        Timeline { start_ms, loads, gaps }
+        Timeline {
+            start_ms,
+            loads,
+            gaps,
+        }
     }
 
     /// Builds the timeline from decoded envelopes; meta envelopes are ignored.
@@ -192,7 +201,11 @@ impl Timeline {
 
     /// End of the recording, ms since epoch.
     pub fn end_ms(&self) -> u64 {
-        self.loads.iter().map(|l| l.end_ms).max().unwrap_or(self.start_ms)
+        self.loads
+            .iter()
+            .map(|l| l.end_ms)
+            .max()
+            .unwrap_or(self.start_ms)
     }
 
     /// Length of the recording from the origin, in ms.
@@ -267,7 +280,9 @@ fn frame_in(load: &PageLoad, mut cursor: usize, mut stale: bool) -> Option<Frame
 }
 
 fn build(load: &PageLoad, seg_start: usize, snap: usize, cursor: usize, stale: bool) -> Frame {
-    let EventData::FullSnapshot(s) = &load.events[snap].data else { unreachable!() };
+    let EventData::FullSnapshot(s) = &load.events[snap].data else {
+        unreachable!()
+    };
     let mut f = Frame {
         pid: load.pid,
         mirror: Mirror::new(),
@@ -287,7 +302,9 @@ fn build(load: &PageLoad, seg_start: usize, snap: usize, cursor: usize, stale: b
     for e in &load.events[..snap] {
         match &e.data {
             EventData::Start { url, .. } | EventData::Page { url, .. } => f.url.clone_from(url),
-            EventData::AdoptedSheets { target, sheets } if e.segment == load.events[seg_start].segment => {
+            EventData::AdoptedSheets { target, sheets }
+                if e.segment == load.events[seg_start].segment =>
+            {
                 f.adopted.insert(*target, sheets.clone());
             }
             _ => {}
@@ -309,6 +326,8 @@ fn build(load: &PageLoad, seg_start: usize, snap: usize, cursor: usize, stale: b
                 f.adopted.insert(*target, sheets.clone());
             }
             EventData::FullSnapshot(_) | EventData::Note { .. } => {}
+            // Interaction events do not change the document.
+            _ => {}
         }
     }
     f
@@ -320,15 +339,18 @@ impl Frame {
         self.mirror.canonical()
     }
 
-    /// The document as HTML (`Mirror::to_html`), with adopted stylesheets written as
-    /// `<style data-insp-adopted>` at the end of their document element or shadow root.
+    /// The document as HTML (`Mirror::to_html`) for display away from the page's own
+    /// address: adopted stylesheets are written as `<style data-insp-adopted>` at the end of
+    /// their document element or shadow root, and relative URLs are pinned to the page URL
+    /// (a `<base href>` first in `head`, or the page's own `base` made absolute).
     pub fn html(&self) -> String {
         let live: Vec<(&NodeId, &Vec<String>)> = self
             .adopted
             .iter()
             .filter(|(t, s)| !s.is_empty() && self.mirror.contains(**t))
             .collect();
-        if live.is_empty() {
+        let pin = is_hierarchical(&self.url);
+        if live.is_empty() && !pin {
             return self.mirror.to_html();
         }
         let mut m = self.mirror.clone();
@@ -342,11 +364,40 @@ impl Frame {
             id
         };
         let mut adds = Vec::new();
+        let mut attrs = Vec::new();
+        if pin {
+            if let Some(head) = head_of(&m) {
+                match base_element(&m) {
+                    Some((id, href)) => attrs.push(AttrChange {
+                        id,
+                        name: "href".into(),
+                        value: Some(crate::rrweb::resolve_url(&self.url, &href)),
+                    }),
+                    None => adds.push(Add {
+                        parent: head,
+                        next: m.first_child(head),
+                        node: AddNode::New(Tree {
+                            nodes: alloc::vec![FlatNode {
+                                id: fresh(&m),
+                                n: 0,
+                                kind: html_element(
+                                    "base",
+                                    alloc::vec![("href".into(), self.url.clone())]
+                                ),
+                            }],
+                        }),
+                    }),
+                }
+            }
+        }
         for (&target, sheets) in live {
             let parent = match m.node(target) {
                 Some(NodeKind::ShadowRoot) => target,
                 Some(NodeKind::Document { .. }) => {
-                    match m.children(target).find(|c| matches!(m.node(*c), Some(NodeKind::Element(_)))) {
+                    match m
+                        .children(target)
+                        .find(|c| matches!(m.node(*c), Some(NodeKind::Element(_))))
+                    {
                         Some(de) => de,
                         None => continue,
                     }
@@ -355,10 +406,16 @@ impl Frame {
             };
             let style = fresh(&m);
             let text = fresh(&m);
-            let ns = match m.node(parent) {
-                Some(NodeKind::Element(e)) if e.ns == Ns::Svg => Ns::Svg,
-                _ => Ns::Html,
-            };
+            let mut kind = html_element(
+                "style",
+                alloc::vec![("data-insp-adopted".into(), String::new())],
+            );
+            if let (NodeKind::Element(e), Some(NodeKind::Element(p))) = (&mut kind, m.node(parent))
+            {
+                if p.ns == Ns::Svg {
+                    e.ns = Ns::Svg;
+                }
+            }
             adds.push(Add {
                 parent,
                 next: None,
@@ -367,21 +424,63 @@ impl Frame {
                         FlatNode {
                             id: style,
                             n: 1,
-                            kind: NodeKind::Element(Element {
-                                tag: "style".into(),
-                                ns,
-                                attrs: alloc::vec![("data-insp-adopted".into(), String::new())],
-                                props: Vec::new(),
-                            }),
+                            kind
                         },
-                        FlatNode { id: text, n: 0, kind: NodeKind::Text(sheets.join("\n")) },
+                        FlatNode {
+                            id: text,
+                            n: 0,
+                            kind: NodeKind::Text(sheets.join("\n"))
+                        },
                     ],
                 }),
             });
         }
-        let _ = m.apply_mutation(&Mutation { adds, ..Default::default() });
+        let _ = m.apply_mutation(&Mutation {
+            adds,
+            attrs,
+            ..Default::default()
+        });
         m.to_html()
     }
+}
+
+fn html_element(tag: &str, attrs: Vec<(String, String)>) -> NodeKind {
+    NodeKind::Element(Element {
+        tag: tag.into(),
+        ns: Ns::Html,
+        attrs,
+        props: Vec::new(),
+    })
+}
+
+fn is_hierarchical(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// The `head` of the top document (first `head` child of its first element).
+pub(crate) fn head_of(m: &Mirror) -> Option<NodeId> {
+    let root = m.root()?;
+    let html = m
+        .children(root)
+        .find(|c| matches!(m.node(*c), Some(NodeKind::Element(_))))?;
+    m.children(html).find(
+        |c| matches!(m.node(*c), Some(NodeKind::Element(e)) if e.tag == "head" && e.ns == Ns::Html),
+    )
+}
+
+/// The first `base` element with an `href` among the top document's `head` children, and
+/// that `href`: what the page's relative URLs resolve against.
+pub(crate) fn base_element(m: &Mirror) -> Option<(NodeId, String)> {
+    let head = head_of(m)?;
+    m.children(head).find_map(|c| match m.node(c) {
+        Some(NodeKind::Element(e)) if e.tag == "base" && e.ns == Ns::Html => e
+            .attrs
+            .iter()
+            .find(|(n, _)| n == "href")
+            .map(|(_, v)| (c, v.clone())),
+        _ => None,
+    })
 }
 
 /// The snapshot event data, if `e` is one (for callers walking [`PageLoad::events`]).

@@ -24,7 +24,7 @@
 //!   its text children are written empty, as rrweb does), `Scroll` -> `rr_scrollLeft` /
 //!   `rr_scrollTop` (numbers) in snapshots and a Scroll event (source 3) otherwise,
 //!   `Opaque` -> rrweb's blocked shape `{class: "... rr-block", rr_width: "Wpx",
-//!   rr_height: "Hpx"}` with no children (sizes from `Size`).
+//!   rr_height: "Hpx"}` with no children (sizes from `Size`; the `id` is kept as well).
 //! * `Mutation` -> IncrementalSnapshot source 0 `{texts, attributes, removes, adds}`, plus
 //!   Input events (source 5) for value/checked changes and Scroll events after it. rrweb
 //!   builds each add without children (`skipChild`), so every added subtree is written
@@ -216,7 +216,11 @@ fn int(v: impl Into<i64>) -> Json {
 }
 
 fn event(ty: i64, t_ms: u64, data: Json) -> Json {
-    obj(vec![("type", int(ty)), ("data", data), ("timestamp", Json::Int(t_ms.min(i64::MAX as u64) as i64))])
+    obj(vec![
+        ("type", int(ty)),
+        ("data", data),
+        ("timestamp", Json::Int(t_ms.min(i64::MAX as u64) as i64)),
+    ])
 }
 
 /// The whole session as rrweb events, ordered by timestamp.
@@ -301,7 +305,9 @@ impl Exporter<'_> {
             }
             let t = e.t_ms;
             match &e.data {
-                EventData::Start { url, width, height, .. } => {
+                EventData::Start {
+                    url, width, height, ..
+                } => {
                     self.base.clone_from(url);
                     self.width = *width;
                     self.height = *height;
@@ -309,15 +315,33 @@ impl Exporter<'_> {
                 EventData::Page { url, title } => {
                     self.base.clone_from(url);
                     let payload = obj(vec![("url", Json::str(url)), ("title", Json::str(title))]);
-                    self.push(t, event(EV_CUSTOM, t, obj(vec![("tag", Json::str("insp-page")), ("payload", payload)])));
+                    self.push(
+                        t,
+                        event(
+                            EV_CUSTOM,
+                            t,
+                            obj(vec![("tag", Json::str("insp-page")), ("payload", payload)]),
+                        ),
+                    );
                 }
                 EventData::Note { text } => {
                     let payload = obj(vec![("text", Json::str(text))]);
-                    self.push(t, event(EV_CUSTOM, t, obj(vec![("tag", Json::str("insp-note")), ("payload", payload)])));
+                    self.push(
+                        t,
+                        event(
+                            EV_CUSTOM,
+                            t,
+                            obj(vec![("tag", Json::str("insp-note")), ("payload", payload)]),
+                        ),
+                    );
                 }
                 EventData::FullSnapshot(s) => {
                     let _ = self.mirror.load_tree(&s.tree);
-                    let Some(root) = self.mirror.root() else { continue };
+                    let Some(root) = self.mirror.root() else {
+                        // Nothing usable: wait for the next snapshot.
+                        self.active = None;
+                        continue;
+                    };
                     self.active = Some(e.segment);
                     if s.width > 0 && s.height > 0 {
                         self.width = s.width;
@@ -332,14 +356,20 @@ impl Exporter<'_> {
                     let node = self.serialize(root, Ctx::default(), true);
                     let data = obj(vec![
                         ("node", node),
-                        ("initialOffset", obj(vec![("top", int(s.scroll_y)), ("left", int(s.scroll_x))])),
+                        (
+                            "initialOffset",
+                            obj(vec![("top", int(s.scroll_y)), ("left", int(s.scroll_x))]),
+                        ),
                     ]);
                     self.push(t, event(EV_FULL_SNAPSHOT, t, data));
                     let mut adds = Vec::new();
                     let docs: Vec<NodeId> = self
                         .mirror
                         .descendants(root)
-                        .filter(|&d| d != root && matches!(self.mirror.node(d), Some(NodeKind::Document { .. })))
+                        .filter(|&d| {
+                            d != root
+                                && matches!(self.mirror.node(d), Some(NodeKind::Document { .. }))
+                        })
                         .collect();
                     for d in docs {
                         self.attach_one(d, &mut adds);
@@ -371,12 +401,16 @@ impl Exporter<'_> {
                         self.emit_adopted(t, *target);
                     }
                 }
+                // Interaction events: exported by the visit-recording work.
+                _ => {}
             }
         }
     }
 
     fn emit_adopted(&mut self, t: u64, target: NodeId) {
-        let Some(sheets) = self.adopted.get(&target) else { return };
+        let Some(sheets) = self.adopted.get(&target) else {
+            return;
+        };
         let id = match self.mirror.node(target) {
             Some(NodeKind::Document { .. }) => target,
             Some(NodeKind::ShadowRoot) => match self.mirror.parent(target) {
@@ -397,7 +431,10 @@ impl Exporter<'_> {
                 .map(|(i, r)| obj(vec![("rule", Json::str(r)), ("index", int(i as i64))]))
                 .collect();
             style_ids.push(int(sid));
-            styles.push(obj(vec![("styleId", int(sid)), ("rules", Json::Arr(rules))]));
+            styles.push(obj(vec![
+                ("styleId", int(sid)),
+                ("rules", Json::Arr(rules)),
+            ]));
         }
         let data = obj(vec![
             ("source", int(SRC_ADOPTED)),
@@ -416,7 +453,11 @@ impl Exporter<'_> {
 
     /// The context of a child of `parent` (`pctx` being the parent's own context).
     fn child_ctx(&self, parent: NodeId, pctx: Ctx) -> Ctx {
-        let mut c = Ctx { root_id: pctx.root_id, depth: pctx.depth + 1, ..Ctx::default() };
+        let mut c = Ctx {
+            root_id: pctx.root_id,
+            depth: pctx.depth + 1,
+            ..Ctx::default()
+        };
         match self.mirror.node(parent) {
             Some(NodeKind::Document { .. }) if !self.is_top_doc(parent) => c.root_id = Some(parent),
             Some(NodeKind::ShadowRoot) => c.shadow = true,
@@ -432,7 +473,9 @@ impl Exporter<'_> {
 
     /// The context of `id` where it stands now (walks up to its document).
     fn ctx_of(&self, id: NodeId) -> Ctx {
-        let Some(parent) = self.mirror.parent(id) else { return Ctx::default() };
+        let Some(parent) = self.mirror.parent(id) else {
+            return Ctx::default();
+        };
         let mut c = self.child_ctx(parent, Ctx::default());
         c.depth = 0;
         if c.root_id.is_none() {
@@ -465,7 +508,11 @@ impl Exporter<'_> {
                     o.push(("compatMode".into(), Json::str("BackCompat")));
                 }
             }
-            Some(NodeKind::Doctype { name, public_id, system_id }) => {
+            Some(NodeKind::Doctype {
+                name,
+                public_id,
+                system_id,
+            }) => {
                 o.push(("type".into(), int(NT_DOCTYPE)));
                 o.push(("name".into(), Json::str(name)));
                 o.push(("publicId".into(), Json::str(public_id)));
@@ -474,11 +521,13 @@ impl Exporter<'_> {
             Some(NodeKind::Element(e)) => {
                 o.push(("type".into(), int(NT_ELEMENT)));
                 o.push(("tagName".into(), Json::str(&e.tag)));
-                let has_doc = self
-                    .mirror
-                    .first_child(id)
-                    .is_some_and(|c| matches!(self.mirror.node(c), Some(NodeKind::Document { .. })));
-                o.push(("attributes".into(), Json::Obj(self.attributes(e, has_doc, true))));
+                let has_doc = self.mirror.first_child(id).is_some_and(|c| {
+                    matches!(self.mirror.node(c), Some(NodeKind::Document { .. }))
+                });
+                o.push((
+                    "attributes".into(),
+                    Json::Obj(self.attributes(e, has_doc, true)),
+                ));
                 if e.ns == Ns::Svg {
                     o.push(("isSVG".into(), Json::Bool(true)));
                 }
@@ -518,7 +567,10 @@ impl Exporter<'_> {
                     Some(NodeKind::ShadowRoot) => {
                         let sctx = self.child_ctx(id, ctx);
                         for sc in self.mirror.children(c) {
-                            if matches!(self.mirror.node(sc), Some(NodeKind::Document { .. } | NodeKind::ShadowRoot)) {
+                            if matches!(
+                                self.mirror.node(sc),
+                                Some(NodeKind::Document { .. } | NodeKind::ShadowRoot)
+                            ) {
                                 continue;
                             }
                             let cctx = self.child_ctx(c, sctx);
@@ -550,7 +602,9 @@ impl Exporter<'_> {
     /// whose value is written as an attribute).
     fn children_written(&self, id: NodeId) -> bool {
         match self.mirror.node(id) {
-            Some(NodeKind::Element(e)) => !(is_opaque(e) || (e.tag == "textarea" && value_of(e).is_some())),
+            Some(NodeKind::Element(e)) => {
+                !(is_opaque(e) || (e.tag == "textarea" && value_of(e).is_some()))
+            }
             Some(NodeKind::Document { .. }) | Some(NodeKind::ShadowRoot) => true,
             _ => false,
         }
@@ -562,7 +616,17 @@ impl Exporter<'_> {
         let html = e.ns == Ns::Html;
         if is_opaque(e) {
             let mut a = Vec::new();
-            let class = e.attrs.iter().find(|(n, _)| n == "class").map(|(_, v)| v.as_str()).unwrap_or("");
+            // rrweb keeps only the class; the id is kept too, so page CSS that places the box
+            // by id still applies.
+            if let Some((_, id)) = e.attrs.iter().find(|(n, _)| n == "id") {
+                a.push(("id".into(), Json::str(id)));
+            }
+            let class = e
+                .attrs
+                .iter()
+                .find(|(n, _)| n == "class")
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("");
             a.push(("class".into(), Json::Str(block_class(class))));
             if let Some((w, h)) = size_of(e) {
                 a.push(("rr_width".into(), Json::Str(format!("{w}px"))));
@@ -600,10 +664,15 @@ impl Exporter<'_> {
             .unwrap_or_default();
         for p in &e.props {
             match p {
+                // rrweb writes no value for these: their value is not what the user sees.
+                Prop::Value(_)
+                    if tag == "input"
+                        && matches!(
+                            input_type.as_str(),
+                            "radio" | "checkbox" | "submit" | "button"
+                        ) => {}
                 Prop::Value(v) if matches!(tag, "input" | "textarea" | "select") => {
-                    if !matches!(input_type.as_str(), "radio" | "checkbox" | "submit" | "button") || tag != "input" {
-                        set(&mut a, "value", Json::str(v));
-                    }
+                    set(&mut a, "value", Json::str(v));
                 }
                 Prop::Checked(b) if tag == "input" => {
                     if *b {
@@ -623,7 +692,11 @@ impl Exporter<'_> {
                     if tag == "link" {
                         a.retain(|(n, _)| n != "rel" && n != "href");
                     }
-                    set(&mut a, "_cssText", Json::Str(absolutize_css(css, &self.base)));
+                    set(
+                        &mut a,
+                        "_cssText",
+                        Json::Str(absolutize_css(css, &self.base)),
+                    );
                 }
                 Prop::Scroll { x, y } if snapshot => {
                     if *x != 0 {
@@ -641,14 +714,31 @@ impl Exporter<'_> {
 
     /// An add attaching iframe document `doc` (whole, minus nested iframe documents).
     fn attach_one(&self, doc: NodeId, adds: &mut Vec<Json>) {
-        let Some(iframe) = self.mirror.parent(doc) else { return };
+        let Some(iframe) = self.mirror.parent(doc) else {
+            return;
+        };
         if !matches!(self.mirror.node(iframe), Some(NodeKind::Element(_))) {
             return;
         }
-        let ctx = Ctx { root_id: None, ..self.ctx_of(doc) };
+        let ctx = Ctx {
+            root_id: None,
+            ..self.ctx_of(doc)
+        };
         // The document itself carries no rootId (rrweb's serializer gives it none).
-        let node = self.serialize(doc, Ctx { root_id: None, shadow: false, ..ctx }, true);
-        adds.push(obj(vec![("parentId", int(iframe)), ("nextId", Json::Null), ("node", node)]));
+        let node = self.serialize(
+            doc,
+            Ctx {
+                root_id: None,
+                shadow: false,
+                ..ctx
+            },
+            true,
+        );
+        adds.push(obj(vec![
+            ("parentId", int(iframe)),
+            ("nextId", Json::Null),
+            ("node", node),
+        ]));
     }
 
     /// `doc` and every iframe document inside it, in document order.
@@ -666,7 +756,9 @@ impl Exporter<'_> {
     /// Adds for the subtree at `root` (now in the mirror), node by node in preorder.
     fn flat_adds(&self, root: NodeId, adds: &mut Vec<Json>, scrolls: &mut Vec<(NodeId, i32, i32)>) {
         // (node, rrweb parent id, nextId, ctx)
-        let Some(parent) = self.mirror.parent(root) else { return };
+        let Some(parent) = self.mirror.parent(root) else {
+            return;
+        };
         let mut stack: Vec<(NodeId, NodeId, Option<NodeId>, Ctx)> = Vec::new();
         let rctx = self.ctx_of(root);
         let rparent = self.rr_parent(parent);
@@ -717,6 +809,21 @@ impl Exporter<'_> {
         }
     }
 
+    /// Whether `id` is inside content rrweb does not get (an opaque element, a textarea
+    /// whose value stands for its text).
+    fn hidden(&self, id: NodeId) -> bool {
+        let mut cur = self.mirror.parent(id);
+        while let Some(p) = cur {
+            if matches!(self.mirror.node(p), Some(NodeKind::Element(_)))
+                && !self.children_written(p)
+            {
+                return true;
+            }
+            cur = self.mirror.parent(p);
+        }
+        false
+    }
+
     /// `id` or one of its ancestors is in `set`.
     fn under(&self, id: NodeId, set: &BTreeSet<NodeId>) -> bool {
         let mut cur = Some(id);
@@ -749,19 +856,27 @@ impl Exporter<'_> {
             })
             .flatten()
             .collect();
-        let to_opaque: Vec<NodeId> = m
+        // Re-added whole rather than patched: an element that becomes opaque (rrweb's blocked
+        // shape is made when a node is built), and a `style` / `link` whose CSS changed
+        // (rrweb rebuilds a `_cssText` change without the element's children, which empties
+        // a `<style>` that has text).
+        let readd: Vec<NodeId> = m
             .props
             .iter()
-            .filter(|(id, p)| matches!(p, Prop::Opaque) && self.mirror.element(*id).is_some_and(|e| !is_opaque(e)))
+            .filter(|(id, p)| match p {
+                Prop::Opaque => self.mirror.element(*id).is_some_and(|e| !is_opaque(e)),
+                Prop::Css(_) => self.mirror.element(*id).is_some_and(|e| !is_opaque(e)),
+                _ => false,
+            })
             .map(|(id, _)| *id)
             .collect();
         let removed: BTreeSet<NodeId> = m
             .removes
             .iter()
             .chain(&moves)
-            .chain(&to_opaque)
+            .chain(&readd)
             .copied()
-            .filter(|&id| self.mirror.contains(id) && Some(id) != root)
+            .filter(|&id| self.mirror.contains(id) && Some(id) != root && !self.hidden(id))
             .collect();
         let mut removes = Vec::new();
         for &id in &removed {
@@ -788,8 +903,11 @@ impl Exporter<'_> {
         }
         // A "new" node whose id is attached elsewhere and not removed is skipped by the
         // mirror: it must not be re-added.
-        let dup: BTreeSet<NodeId> =
-            new_ids.iter().copied().filter(|id| self.mirror.contains(*id) && !removed.contains(id)).collect();
+        let dup: BTreeSet<NodeId> = new_ids
+            .iter()
+            .copied()
+            .filter(|id| self.mirror.contains(*id) && !removed.contains(id))
+            .collect();
 
         // ---- apply ----
         let _ = self.mirror.apply_mutation(m);
@@ -799,14 +917,19 @@ impl Exporter<'_> {
             .iter()
             .filter(|id| !dup.contains(id))
             .chain(&moves)
-            .chain(&to_opaque)
+            .chain(&readd)
             .copied()
-            .filter(|&id| self.mirror.contains(id) && Some(id) != root)
+            .filter(|&id| self.mirror.contains(id) && Some(id) != root && !self.hidden(id))
             .collect();
         let roots: BTreeSet<NodeId> = cands
             .iter()
             .copied()
-            .filter(|&id| !self.mirror.parent(id).is_some_and(|p| self.under(p, &cands)))
+            .filter(|&id| {
+                !self
+                    .mirror
+                    .parent(id)
+                    .is_some_and(|p| self.under(p, &cands))
+            })
             .collect();
         let mut adds = Vec::new();
         let mut scrolls = Vec::new();
@@ -832,7 +955,9 @@ impl Exporter<'_> {
         }
 
         // ---- values of nodes that stayed ----
-        let stays = |id: NodeId, ex: &Self| ex.mirror.contains(id) && !ex.under(id, &cands);
+        let stays = |id: NodeId, ex: &Self| {
+            ex.mirror.contains(id) && !ex.under(id, &cands) && !ex.hidden(id)
+        };
         let mut texts = Vec::new();
         for (id, text) in &m.texts {
             if !stays(*id, self) {
@@ -842,7 +967,11 @@ impl Exporter<'_> {
             if ctx.in_script {
                 continue;
             }
-            let value = if ctx.in_style { absolutize_css(text, &self.base) } else { text.clone() };
+            let value = if ctx.in_style {
+                absolutize_css(text, &self.base)
+            } else {
+                text.clone()
+            };
             texts.push(obj(vec![("id", int(*id)), ("value", Json::Str(value))]));
         }
         let mut attrs: BTreeMap<NodeId, Vec<(String, Json)>> = BTreeMap::new();
@@ -850,21 +979,27 @@ impl Exporter<'_> {
             if !stays(ch.id, self) {
                 continue;
             }
-            let Some(e) = self.mirror.element(ch.id) else { continue };
+            let Some(e) = self.mirror.element(ch.id) else {
+                continue;
+            };
             let tag = e.tag.as_str();
             let name = ch.name.as_str();
             let html = e.ns == Ns::Html;
             let skip = (html && tag == "iframe" && matches!(name, "src" | "srcdoc"))
                 || (tag == "script" && name == "type")
-                || (is_opaque(e) && name != "class")
+                || (is_opaque(e) && !matches!(name, "class" | "id"))
                 || (html && tag == "link" && has_css(e) && matches!(name, "rel" | "href"));
             if skip {
                 continue;
             }
             let value = match &ch.value {
                 None => Json::Null,
-                Some(_) if is_opaque(e) => Json::Str(block_class(
-                    e.attrs.iter().find(|(n, _)| n == "class").map(|(_, v)| v.as_str()).unwrap_or(""),
+                Some(_) if is_opaque(e) && name == "class" => Json::Str(block_class(
+                    e.attrs
+                        .iter()
+                        .find(|(n, _)| n == "class")
+                        .map(|(_, v)| v.as_str())
+                        .unwrap_or(""),
                 )),
                 Some(v) => Json::Str(transform_attr(tag, name, v, &self.base)),
             };
@@ -875,13 +1010,20 @@ impl Exporter<'_> {
             if !stays(*id, self) {
                 continue;
             }
-            let Some(e) = self.mirror.element(*id) else { continue };
+            let Some(e) = self.mirror.element(*id) else {
+                continue;
+            };
             match p {
                 Prop::Value(v) => inputs.push((*id, v.clone(), checked_of(e))),
                 Prop::Checked(b) => {
                     let v = value_of(e)
                         .map(str::to_owned)
-                        .or_else(|| e.attrs.iter().find(|(n, _)| n == "value").map(|(_, v)| v.clone()))
+                        .or_else(|| {
+                            e.attrs
+                                .iter()
+                                .find(|(n, _)| n == "value")
+                                .map(|(_, v)| v.clone())
+                        })
                         .unwrap_or_else(|| "on".into());
                     inputs.push((*id, v, *b));
                 }
@@ -889,14 +1031,15 @@ impl Exporter<'_> {
                     let v = if *b { Json::str("") } else { Json::Null };
                     set(attrs.entry(*id).or_default(), "selected", v);
                 }
-                Prop::Css(css) => {
-                    set(attrs.entry(*id).or_default(), "_cssText", Json::Str(absolutize_css(css, &self.base)));
-                }
                 Prop::Scroll { x, y } => scrolls.push((*id, *x, *y)),
                 Prop::Size { w, h } if is_opaque(e) => {
-                    set(attrs.entry(*id).or_default(), "style", Json::Str(format!("width: {w}px; height: {h}px;")));
+                    set(
+                        attrs.entry(*id).or_default(),
+                        "style",
+                        Json::Str(format!("width: {w}px; height: {h}px;")),
+                    );
                 }
-                Prop::Size { .. } | Prop::Opaque => {}
+                Prop::Size { .. } | Prop::Opaque | Prop::Css(_) => {}
             }
         }
         let attributes: Vec<Json> = attrs
@@ -923,7 +1066,12 @@ impl Exporter<'_> {
             self.push(t, event(EV_INCREMENTAL, t, data));
         }
         for (id, x, y) in scrolls {
-            let data = obj(vec![("source", int(SRC_SCROLL)), ("id", int(id)), ("x", int(x)), ("y", int(y))]);
+            let data = obj(vec![
+                ("source", int(SRC_SCROLL)),
+                ("id", int(id)),
+                ("x", int(x)),
+                ("y", int(y)),
+            ]);
             self.push(t, event(EV_INCREMENTAL, t, data));
         }
     }
@@ -1035,10 +1183,14 @@ pub fn resolve_url(base: &str, r: &str) -> String {
     if r.is_empty() || scheme_len(r).is_some() {
         return r.to_owned();
     }
-    let Some(sl) = scheme_len(base) else { return r.to_owned() };
+    let Some(sl) = scheme_len(base) else {
+        return r.to_owned();
+    };
     let scheme = &base[..sl];
     let rest = &base[sl + 1..];
-    let Some(after) = rest.strip_prefix("//") else { return r.to_owned() };
+    let Some(after) = rest.strip_prefix("//") else {
+        return r.to_owned();
+    };
     let auth_end = after.find(['/', '?', '#']).unwrap_or(after.len());
     let authority = &after[..auth_end];
     let tail = &after[auth_end..];
@@ -1198,9 +1350,15 @@ pub fn absolutize_css(css: &str, base: &str) -> String {
         };
         let keep = target.is_empty()
             || target.starts_with('#')
-            || target.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:") || p.eq_ignore_ascii_case("blob:"));
+            || target.get(..5).is_some_and(|p| {
+                p.eq_ignore_ascii_case("data:") || p.eq_ignore_ascii_case("blob:")
+            });
         out.push_str(&css[copied..i]);
-        let resolved = if keep { target.to_owned() } else { resolve_url(base, target) };
+        let resolved = if keep {
+            target.to_owned()
+        } else {
+            resolve_url(base, target)
+        };
         out.push_str("url(");
         if let Some(q) = quote {
             out.push(q);
