@@ -293,18 +293,24 @@ async function staticRun(variant, n) {
     const t0 = await startRecorder(page, variant, sink);
     let snapReq = null;
     let running = true;
+    let refused = false;
     if (variant === 'baseline') {
       await sleep(2000);
     } else {
       // insp sends a batch at the latest 5 s after its first event; big pages take longer.
       const deadline = Date.now() + 9000 + n / 10;
-      for (;;) {
+      for (let k = 0; ; k++) {
         snapReq = sink.snapshotRequest();
         if (snapReq) break;
         if (Date.now() > deadline) break;
-        if (variant === 'insp') {
-          const s = await page.evaluate(() => window.__bench.state().insp);
-          if (s === 'disabled') {
+        if (k % 5 === 4) {
+          // A request the browser refused ends the window too (its body is decoded below).
+          const s = await page.evaluate(() => ({ insp: window.__bench.state().insp, failed: window.__bench.anyFailed() }));
+          if (s.failed) {
+            refused = true;
+            break;
+          }
+          if (variant === 'insp' && s.insp === 'disabled') {
             running = false;
             break;
           }
@@ -336,6 +342,7 @@ async function staticRun(variant, n) {
     }
     afterRun(variant, sink, st, consoleLines);
     r.refused = st.sends.filter((x) => typeof x.status === 'string').length;
+    r.sends = st.sends;
     const tot = sink.totals();
     r.bodyBytes = tot.bodyBytes;
     r.wireBytes = tot.wireBytes;
@@ -345,20 +352,30 @@ async function staticRun(variant, n) {
     const decoded = sink.requests.map((q) => sink.decode(q, { full: true }));
     const firstBatch = sink.requests.find((q, i) => decoded[i].body === 'events');
     r.firstBatchMs = firstBatch ? firstBatch.tEnd - t0 : null;
-    if (variant === 'insp') {
-      const start = decoded.flatMap((d) => d.events).find((e) => e.kind === 'Start');
-      r.recorderStartMs = start ? start.t_ms - t0 : null;
-    } else {
-      r.recorderStartMs = st.rrweb ? st.rrweb.started : null;
+    if (!snapReq && refused) {
+      // The snapshot may be in a request the browser refused: decode what was attempted.
+      const bodies = await page.evaluate(() => window.__bench.failedBodies());
+      for (const f of bodies) {
+        const u = new URL(f.url);
+        const body = Buffer.from(f.b64, 'base64');
+        const q = { t: null, tEnd: null, rec: u.searchParams.get('rec') || 'insp', gzip: u.searchParams.get('enc') === 'gzip', bodyBytes: body.length, body, decoded: null };
+        if (sink.decode(q, { full: true }).fullSnapshot) {
+          snapReq = q;
+          note(`${variant}: the full snapshot (${body.length} B request) was refused by the browser; its figures stop at the refused send`);
+          break;
+        }
+      }
     }
     if (snapReq) {
       const d = sink.decode(snapReq, { full: true });
-      r.snapshotSentMs = snapReq.tEnd - t0;
+      r.snapshotDelivered = snapReq.t != null;
+      r.snapshotSentMs = snapReq.tEnd != null ? snapReq.tEnd - t0 : null;
       r.snapshotBatchBytes = snapReq.bodyBytes;
       r.snapshotBatchRawBytes = d.rawBytes ?? null;
       r.snapshotNodes = d.fullSnapshot?.nodes ?? null;
       r.snapshotElements = d.fullSnapshot?.elements ?? null;
       r.snapshotReadyMs = variant === 'insp' ? d.fullSnapshot.t_ms - t0 : st.rrweb?.fullSnapshots[0]?.t ?? null;
+      if (!r.snapshotDelivered) decoded.push(d);
     } else {
       // Without a snapshot the window has no defined end: keep the figures out of the tables.
       for (const k of ['taskMs', 'scriptMs', 'threadMs', 'layoutStyleMs', 'heapDeltaBytes']) {
@@ -367,6 +384,12 @@ async function staticRun(variant, n) {
       }
       r.snapshotReadyMs = variant === 'rrweb' ? st.rrweb?.fullSnapshots[0]?.t ?? null : null;
       note(`${variant}: no full snapshot reached the collector within the time limit (static ${n}${running ? '' : '; agent disabled'})`);
+    }
+    if (variant === 'insp') {
+      const start = decoded.flatMap((d) => d.events).find((e) => e.kind === 'Start');
+      r.recorderStartMs = start ? start.t_ms - t0 : null;
+    } else {
+      r.recorderStartMs = st.rrweb ? st.rrweb.started : null;
     }
     return r;
   });
@@ -427,6 +450,7 @@ async function stormRun(variant, rate, rep) {
       bytesPerS: variant === 'baseline' ? null : bytes / s,
       requests: variant === 'baseline' ? null : after.requests - before.requests,
       events: variant === 'baseline' ? null : events,
+      sends: variant === 'baseline' ? null : st.sends.map((x) => ({ ...x, t: round(x.t - tStart + (st.t0 ?? 0)) })),
     };
   });
 }
@@ -630,9 +654,9 @@ async function main() {
   if (opts.only.includes('startup')) {
     const sizes = {};
     if (assets) {
-      sizes['insp loader (dist/inspectlet.js)'] = compressed(assets.js);
-      sizes['insp agent (dist/insp.wasm)'] = compressed(assets.wasm);
-      sizes['insp total'] = addSizes(sizes['insp loader (dist/inspectlet.js)'], sizes['insp agent (dist/insp.wasm)']);
+      sizes['insp loader (inspectlet.js)'] = compressed(assets.js);
+      sizes['insp agent (insp.wasm)'] = compressed(assets.wasm);
+      sizes['insp total'] = addSizes(sizes['insp loader (inspectlet.js)'], sizes['insp agent (insp.wasm)']);
     }
     sizes[`rrweb record (${rr.record.path})`] = compressed(Buffer.from(rr.record.text));
     sizes['rrweb packer (@rrweb/packer pack, browser bundle)'] = compressed(Buffer.from(rr.packer.text));
@@ -671,7 +695,7 @@ async function main() {
             row('main-thread CPU (ThreadTime − idle)', 'ms', rds, null, { baseline: false, sub: idleAdjusted('threadMs') }),
             row('of which script (ScriptDuration − idle)', 'ms', rds, null, { baseline: false, sub: idleAdjusted('scriptMs') }),
             row('longest long task', 'ms', rds, (r) => r.longtaskMaxMs),
-            row('long tasks (> 50 ms)', 'count', rds, (r) => r.longtasks),
+            row('long tasks (> 50 ms)', 'count', rds, (r) => r.longtasks, { ratio: false }),
             row('recorder running (after script insert)', 'ms', rds, (r) => r.recorderStartMs, { baseline: false }),
             row('full snapshot taken (after script insert)', 'ms', rds, (r) => r.snapshotReadyMs, { baseline: false }),
             row('full snapshot received by collector', 'ms', rds, (r) => r.snapshotSentMs, { baseline: false }),
@@ -720,10 +744,10 @@ async function main() {
             row('recorder main-thread CPU (ThreadTime − baseline)', 'ms', rds, null, { baseline: false, sub: minusBase('threadMs') }),
             row('recorder script time (ScriptDuration − baseline)', 'ms', rds, null, { baseline: false, sub: minusBase('scriptMs') }),
             row('total main-thread time (TaskDuration)', 'ms', rds, (r) => r.taskMs),
-            row('frames dropped', 'count', rds, (r) => r.framesDropped),
+            row('frames dropped', 'count', rds, (r) => r.framesDropped, { ratio: false }),
             row('longest frame gap', 'ms', rds, (r) => r.maxFrameGapMs),
-            row('long tasks (> 50 ms)', 'count', rds, (r) => r.longtasks),
-            row('longest long task', 'ms', rds, (r) => r.longtaskMaxMs),
+            row('long tasks (> 50 ms)', 'count', rds, (r) => r.longtasks, { ratio: false }),
+            row('longest long task', 'ms', rds, (r) => r.longtaskMaxMs, { ratio: false }),
             row('mutations done', 'count', rds, (r) => r.ops, { ratio: false }),
             row('bytes sent per second of storm', 'B/s', rds, (r) => r.bytesPerS, { baseline: false }),
             row('requests', 'count', rds, (r) => r.requests, { baseline: false }),
@@ -751,7 +775,7 @@ async function main() {
           row('of which wasm memory', 'B', rds, (r) => r.wasmBytes, { baseline: false, ratio: false }),
           row('recorder main-thread time (TaskDuration − baseline)', 'ms', rds, null, { baseline: false, sub: minusBase('taskMs') }),
           row('recorder main-thread CPU (ThreadTime − baseline)', 'ms', rds, null, { baseline: false, sub: minusBase('threadMs') }),
-          row('long tasks (> 50 ms)', 'count', rds, (r) => r.longtasks),
+          row('long tasks (> 50 ms)', 'count', rds, (r) => r.longtasks, { ratio: false }),
         ],
         runs: rds,
       };
@@ -776,8 +800,9 @@ async function main() {
 }
 
 function stripBodies(x) {
-  // Runs keep their figures only (no request bodies in the JSON).
-  return JSON.parse(JSON.stringify(x, (k, v) => (k === 'body' && Buffer.isBuffer(v) ? undefined : v)));
+  // Runs keep their figures only: never a request body (JSON.stringify has already turned a
+  // Buffer into { type: 'Buffer', data } when the replacer sees it).
+  return JSON.parse(JSON.stringify(x, (k, v) => (v && typeof v === 'object' && v.type === 'Buffer' && Array.isArray(v.data) ? undefined : v)));
 }
 
 function finish(result, t0) {

@@ -131,6 +131,16 @@ function makeReader() {
   }
 }
 
+// The page hooks (js/hooks.mjs, concatenated before this file by build-dist.sh), or null:
+// without them there is no History, network or dataLayer recording.
+function makeHooks() {
+  try {
+    return typeof createHooks === 'function' ? createHooks(win) || null : null;
+  } catch (e) {
+    return null;
+  }
+}
+
 if (noWasmFlag()) {
   // An earlier page load of this tab already warned.
   agent.state = 'disabled';
@@ -184,7 +194,7 @@ try {
     .then(function () {
       instantiated = true;
       if (typeof wasm_bindgen.start !== 'function') throw new Error('this insp.wasm has no start()');
-      return wasm_bindgen.start({ collector: base, wid: wid, wrap: wrap, reader: makeReader() });
+      return wasm_bindgen.start({ collector: base, wid: wid, wrap: wrap, reader: makeReader(), hooks: makeHooks() });
     })
     .then(
       function () {

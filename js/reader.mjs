@@ -22,7 +22,17 @@
 //                          when it failed
 //   takeAdopted()          adopted stylesheets of dirty roots: (id count css{count})*; null if none
 //   disconnect()           stop observing and undo every patch
-//   readValue(el)          the one path of every form value (privacy rules go here)
+//   readValue(el)          the one path of every form value: the privacy rules applied
+//   configure(opts)        site settings: {censorInputs: bool, denyParams: [names]} (before
+//                          snapshotStart; until then censoring is on, default deny-list)
+//   ignored(node)          true when the node is an ignored element or inside one
+//   rules                  the privacy rules as pure functions (tests compare them with Rust)
+//
+// Privacy (src/privacy.rs has the rules, the section "privacy" below their transcription):
+// ignored elements are emitted as placeholders (tag, props O and w, nothing else, no
+// children), text and values are masked or dropped before they are packed, and listings never
+// mention anything inside an ignored element.
+//   idOf(node)             the id of a recorded node, 0 for a node not recorded (no id assigned)
 export function createReader(win) {
   var SEP = '\u0000';
   var NUL = /\u0000/g;
@@ -78,6 +88,7 @@ export function createReader(win) {
   // Walk state: explicit stack of (parent, next child to emit); `out` is the chunk being built.
   var sp = [];
   var sn = [];
+  var sc = []; // the context each open level gives its children (see "privacy")
   var depth = 0;
   var out = '';
   var isWalking = false;
@@ -117,36 +128,497 @@ export function createReader(win) {
     return id;
   }
 
-  // ---- form values: every value recorded passes here ----------------------------------------
+  // ---- privacy: a transcription of src/privacy.rs (keep the two in step) ----------------------
+  // Rules are documented there; tests/browser_privacy.rs checks both sides on the same cases.
+  // Structure is decided here: an element passes a context (bit set) to its children, a shadow
+  // root or frame document passes on the inherited bits of its host's; IGNORED (-1) = inside
+  // an ignored element (nothing recorded).
 
-  // Whether a form control's value must not be recorded. A password field stays masked when
-  // a "show password" button turns it into a text field.
-  var wasPassword = new WeakSet();
-  function isMasked(el) {
-    if (el.localName !== 'input') return false;
-    if (el.type === 'password') {
-      wasPassword.add(el);
-      return true;
+  var FLAG_IGNORE = 1;
+  var FLAG_SENSITIVE = 2;
+  var FLAG_WHITELIST = 4;
+  var CTX_SENSITIVE = 2;
+  var CTX_WHITELIST = 4;
+  var CTX_TEXT_MASK = 8;
+  var CTX_TEXT_DROP = 16;
+  var CTX_TEXT_KEEP = 32;
+  var CTX_OPTIONS_HIDDEN = 64;
+  var CTX_INHERITED = CTX_SENSITIVE | CTX_WHITELIST | CTX_OPTIONS_HIDDEN;
+  var IGNORED = -1;
+  var KEEP = 0;
+  var MASK = 1;
+  var DROP = 2;
+  var NONE = -1; // no value rule: not a form control
+  var REDACTED = 'REDACTED';
+  var DEFAULT_DENY = ['token', 'code', 'password', 'session', 'auth'];
+  var MASKED_ATTRS = set(
+    'title alt placeholder value label aria-label aria-description aria-valuetext aria-placeholder aria-roledescription'
+  );
+  var URL_ATTRS = set('href src srcset action formaction poster cite data background ping xlink:href longdesc');
+  var INPUT_TYPES = set(
+    'hidden text search tel url email password date month week time datetime-local number range color ' +
+      'checkbox radio file submit image reset button'
+  );
+  var SECRET_AUTOCOMPLETE = set('one-time-code current-password new-password');
+  var SECRET_NAME_PARTS = (
+    'password passwd passcode passwort contrasena motdepasse cardnumber cardnum ccnum creditcard ' +
+    'debitcard cardno cardholder cvv cvc securitycode cardcode cardverification cardsecurity ccexp ' +
+    'cardexp expdate expirydate expirationdate expmonth expyear expirymonth expiryyear ' +
+    'expirationmonth expirationyear onetimecode onetimepassword otpcode totp iban'
+  ).split(' ');
+  var SECRET_NAME_WORDS = set('csc cvn pin otp pwd ssn mfa 2fa');
+  var NOT_SPACE = /[^\t\n\f\r ]/gu;
+  var UPPER = /[A-Z]+/g;
+  var CLASS_HINT = /inspectlet/i;
+
+  // Site settings (configure()): until told otherwise, the most private choice.
+  var censorInputs = true;
+  var deny = DEFAULT_DENY.slice();
+
+  function set(words) {
+    var o = Object.create(null);
+    var w = words.split(' ');
+    for (var i = 0; i < w.length; i++) o[w[i]] = 1;
+    return o;
+  }
+
+  function lower(s) {
+    return s.replace(UPPER, function (m) {
+      return m.toLowerCase();
+    });
+  }
+
+  function isSpace(c) {
+    return c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
+  }
+
+  function classFlags(cls) {
+    if (!cls || !CLASS_HINT.test(cls)) return 0; // all three names contain it (a fast path)
+    var f = 0;
+    var n = cls.length;
+    var i = 0;
+    while (i < n) {
+      while (i < n && isSpace(cls.charCodeAt(i))) i++;
+      var j = i;
+      while (j < n && !isSpace(cls.charCodeAt(j))) j++;
+      if (j > i) {
+        var c = cls.slice(i, j);
+        var l = lower(c);
+        if (l === 'inspectletignore') f |= FLAG_IGNORE;
+        else if (l === 'inspectlet-sensitive') f |= FLAG_SENSITIVE;
+        else if (c === 'inspectlet-whitelist') f |= FLAG_WHITELIST;
+      }
+      i = j;
     }
-    return wasPassword.has(el);
+    return f;
   }
 
-  // The current value of an input, textarea or select; "" (and `masked` set) when withheld.
-  function readValue(el) {
-    masked = isMasked(el);
-    if (masked) return '';
-    var v = el.value;
-    return typeof v === 'string' ? v : '';
+  function elementCtx(parent, flags) {
+    if (flags & FLAG_IGNORE) return IGNORED;
+    return (parent & CTX_INHERITED) | (flags & (FLAG_SENSITIVE | FLAG_WHITELIST));
   }
 
-  // An attribute value as recorded: the `value` attribute is a form value too (frameworks
-  // mirror what is typed into it).
-  function readAttr(el, name, v) {
-    if (name === 'value' && isMasked(el)) {
-      masked = true;
+  function childrenCtx(ctx, tag, rule) {
+    var c = ctx;
+    if (tag === 'style') c |= CTX_TEXT_KEEP;
+    else if (tag === 'textarea') {
+      if (rule === DROP) c |= CTX_TEXT_DROP;
+      else if (rule === MASK) c |= CTX_TEXT_MASK;
+    } else if (tag === 'select') {
+      if (rule !== NONE && rule !== KEEP) c |= CTX_OPTIONS_HIDDEN;
+    }
+    return c;
+  }
+
+  function textRule(ctx) {
+    if (ctx & CTX_TEXT_DROP) return DROP;
+    if (ctx & CTX_TEXT_MASK) return MASK;
+    if (ctx & CTX_TEXT_KEEP) return KEEP;
+    if (ctx & CTX_SENSITIVE) return MASK;
+    return KEEP;
+  }
+
+  function mask(s) {
+    return s.replace(NOT_SPACE, '*');
+  }
+
+  function apply(treat, s) {
+    return treat === KEEP ? s : treat === MASK ? mask(s) : '';
+  }
+
+  function inputType(attr) {
+    if (attr === null || attr === undefined) return 'text';
+    var t = lower(String(attr));
+    return INPUT_TYPES[t] === 1 ? t : 'text';
+  }
+
+  function censorable(tag, type) {
+    if (tag === 'textarea' || tag === 'select') return true;
+    if (tag !== 'input') return false;
+    switch (type) {
+      case 'checkbox':
+      case 'radio':
+      case 'button':
+      case 'submit':
+      case 'reset':
+      case 'image':
+        return false;
+    }
+    return true;
+  }
+
+  function words(s) {
+    var out = [];
+    var cur = '';
+    var prevLower = false;
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charCodeAt(i);
+      var up = c >= 65 && c <= 90;
+      var lo = c >= 97 && c <= 122;
+      if (!up && !lo && !(c >= 48 && c <= 57)) {
+        if (cur) out.push(cur);
+        cur = '';
+        prevLower = false;
+        continue;
+      }
+      if (up && prevLower && cur) {
+        out.push(cur);
+        cur = '';
+      }
+      prevLower = lo;
+      cur += String.fromCharCode(up ? c + 32 : c);
+    }
+    if (cur) out.push(cur);
+    return out;
+  }
+
+  function secretName(s) {
+    if (!s) return false;
+    var compact = '';
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charCodeAt(i);
+      if (c >= 65 && c <= 90) compact += String.fromCharCode(c + 32);
+      else if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) compact += s.charAt(i);
+    }
+    for (var j = 0; j < SECRET_NAME_PARTS.length; j++) if (compact.indexOf(SECRET_NAME_PARTS[j]) >= 0) return true;
+    var w = words(s);
+    for (var k = 0; k < w.length; k++) if (SECRET_NAME_WORDS[w[k]] === 1) return true;
+    return false;
+  }
+
+  function secretAutocomplete(ac) {
+    if (!ac) return false;
+    var t = ac.split(/[\t\n\f\r ]/);
+    for (var i = 0; i < t.length; i++) {
+      var l = lower(t[i]);
+      if (l.indexOf('cc-') === 0 || SECRET_AUTOCOMPLETE[l] === 1) return true;
+    }
+    return false;
+  }
+
+  function isSecretField(tag, type, ac, xac, name, id) {
+    if (tag === 'input' && (type === 'password' || type === 'hidden' || type === 'file')) return true;
+    if (secretAutocomplete(ac) || secretAutocomplete(xac)) return true;
+    return secretName(name) || secretName(id);
+  }
+
+  function valueRule(ctx, secret, isCensorable, censorOn) {
+    if (secret) return DROP;
+    if (ctx & CTX_SENSITIVE) return MASK;
+    if (censorOn && isCensorable && !(ctx & CTX_WHITELIST)) return MASK;
+    return KEEP;
+  }
+
+  var cardSeen = false; // set by fieldValue: the value looked like a card number
+
+  function fieldValue(rule, v) {
+    cardSeen = false;
+    if (rule === DROP) return '';
+    if (looksLikeCard(v)) {
+      cardSeen = true;
       return '';
     }
-    return clean(v);
+    return apply(rule, v);
+  }
+
+  function attrRule(ctx, name, rule) {
+    if (name === 'value' && rule !== NONE) return rule;
+    if (ctx & CTX_SENSITIVE && MASKED_ATTRS[name] === 1) return MASK;
+    return KEEP;
+  }
+
+  function attrValue(treat, name, v, field) {
+    if (field && name === 'value') return fieldValue(treat, v);
+    cardSeen = false;
+    if (treat === KEEP && URL_ATTRS[name] === 1) return redactUrl(v, deny);
+    return apply(treat, v);
+  }
+
+  function optionSelected(ctx, selected) {
+    return selected && !(ctx & CTX_OPTIONS_HIDDEN);
+  }
+
+  function looksLikeCard(v) {
+    var d = [];
+    var n = 0;
+    for (var i = 0; i < v.length; i++) {
+      var c = v.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        if (n === 19) return false;
+        d[n++] = c - 48;
+      } else if (c !== 45 && !isSpace(c)) return false;
+    }
+    return n >= 13 && luhn(d);
+  }
+
+  function luhn(d) {
+    var sum = 0;
+    for (var i = 0; i < d.length; i++) {
+      var x = d[d.length - 1 - i];
+      if (i % 2 === 1) {
+        x *= 2;
+        if (x > 9) x -= 9;
+      }
+      sum += x;
+    }
+    return sum % 10 === 0;
+  }
+
+  function hexv(c) {
+    if (c >= 48 && c <= 57) return c - 48;
+    if (c >= 97 && c <= 102) return c - 87;
+    if (c >= 65 && c <= 70) return c - 55;
+    return -1;
+  }
+
+  function percentDecode(s) {
+    if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;
+    var out = '';
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charAt(i);
+      if (c === '%' && i + 2 < s.length) {
+        var h = hexv(s.charCodeAt(i + 1));
+        var l = hexv(s.charCodeAt(i + 2));
+        if (h >= 0 && l >= 0 && h < 8) {
+          out += String.fromCharCode(h * 16 + l);
+          i += 2;
+          continue;
+        }
+      }
+      out += c === '+' ? ' ' : c;
+    }
+    return out;
+  }
+
+  function paramDenied(name, list) {
+    if (!list.length || !name) return false;
+    var d = percentDecode(name);
+    if (list.indexOf(lower(d)) >= 0) return true;
+    var w = words(d);
+    for (var i = 0; i < w.length; i++) if (list.indexOf(w[i]) >= 0) return true;
+    return false;
+  }
+
+  function denyList(extra) {
+    var out = [];
+    var all = DEFAULT_DENY.concat(extra || []);
+    for (var i = 0; i < all.length; i++) {
+      if (typeof all[i] !== 'string') continue;
+      var d = lower(all[i].replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, ''));
+      if (d && out.indexOf(d) < 0) out.push(d);
+    }
+    return out;
+  }
+
+  var redactChanged = false;
+  function redactParams(params, list) {
+    var pairs = params.split('&');
+    for (var i = 0; i < pairs.length; i++) {
+      var p = pairs[i];
+      var eq = p.indexOf('=');
+      if (eq >= 0 && paramDenied(p.slice(0, eq), list)) {
+        if (p.slice(eq + 1) !== REDACTED) redactChanged = true;
+        pairs[i] = p.slice(0, eq + 1) + REDACTED;
+      }
+    }
+    return pairs.join('&');
+  }
+
+  function redactUrl(url, list) {
+    if (!list.length || url.indexOf('=') < 0) return url;
+    redactChanged = false;
+    var h = url.indexOf('#');
+    var before = h < 0 ? url : url.slice(0, h);
+    var out;
+    var q = before.indexOf('?');
+    if (q >= 0) out = before.slice(0, q + 1) + redactParams(before.slice(q + 1), list);
+    else out = before;
+    if (h >= 0) {
+      var hash = url.slice(h + 1);
+      var qi = hash.indexOf('?');
+      var start = qi < 0 ? 0 : qi + 1;
+      out += '#' + hash.slice(0, start) + redactParams(hash.slice(start), list);
+    }
+    return redactChanged ? out : url;
+  }
+
+  // ---- privacy: applied to the page ---------------------------------------------------------
+
+  var secretSeen = new WeakSet(); // form controls secret at some point of this page load
+  var flagsSeen = new WeakMap(); // element -> its class flags when last seen (non-zero only)
+  var ctxSeen = new WeakMap(); // node -> the context it was recorded in (non-zero only)
+  var privacySeen = false; // some element had flags or a non-zero context was recorded
+  var ignoreSeen = false; // some element was ignored
+  var ctxMemo = null; // node -> ctxOf(node), while one listing or serialization runs
+  var emitCtx = 0; // set by emit(): the context of the children of the node it opened
+
+  function flagsOf(el) {
+    var c = el.getAttribute('class');
+    return c ? classFlags(c) : 0;
+  }
+
+  // The recorded parent: a shadow root's host, a frame document's frame element.
+  function parentOf(n) {
+    var t = n.nodeType;
+    if (t === 11) return n.host || null;
+    if (t === 9) {
+      if (n === doc) return null;
+      try {
+        var v = n.defaultView;
+        var fe = v && v.frameElement;
+        return fe && frameDoc(fe) === n ? fe : null;
+      } catch (e) {
+        return null;
+      }
+    }
+    return n.parentNode;
+  }
+
+  // The value rule of a form control in element context `ectx`, or NONE.
+  function formRule(el, tag, ectx) {
+    if (tag !== 'input' && tag !== 'textarea' && tag !== 'select') return NONE;
+    var type = tag === 'input' ? el.type : '';
+    var secret = secretSeen.has(el);
+    if (!secret) {
+      secret = isSecretField(
+        tag,
+        type,
+        el.getAttribute('autocomplete'),
+        el.getAttribute('x-autocompletetype'),
+        el.getAttribute('name'),
+        el.getAttribute('id')
+      );
+      if (secret) secretSeen.add(el);
+    }
+    return valueRule(ectx, secret, censorable(tag, type), censorInputs);
+  }
+
+  // The context `p` gives its children (IGNORED when they are not recorded).
+  function ctxOf(p) {
+    var chain = [];
+    var c = 0;
+    for (var n = p; n; n = parentOf(n)) {
+      var m = ctxMemo !== null ? ctxMemo.get(n) : undefined;
+      if (m !== undefined) {
+        c = m;
+        break;
+      }
+      chain.push(n);
+    }
+    for (var i = chain.length - 1; i >= 0; i--) {
+      var x = chain[i];
+      if (c !== IGNORED) {
+        if (x.nodeType === 1) {
+          var e = elementCtx(c, flagsOf(x));
+          if (e === IGNORED) c = IGNORED;
+          else {
+            var tag = htmlTag(x);
+            c = childrenCtx(e, tag, formRule(x, tag, e));
+          }
+        } else c = c & CTX_INHERITED;
+      }
+      if (ctxMemo !== null) ctxMemo.set(x, c);
+    }
+    return c;
+  }
+
+  // The element context of `el` itself (IGNORED when it is ignored or inside an ignored one).
+  function ownCtx(el) {
+    var p = parentOf(el);
+    var pc = p ? ctxOf(p) : 0;
+    return pc === IGNORED ? IGNORED : elementCtx(pc, flagsOf(el));
+  }
+
+  // The outermost ignored ancestor-or-self of `n` (what the recording shows), or null.
+  function placeholderOf(n) {
+    var found = null;
+    for (var x = n; x; x = parentOf(x)) if (x.nodeType === 1 && flagsOf(x) & FLAG_IGNORE) found = x;
+    return found;
+  }
+
+  // Remembers the context a node was recorded in, to notice when a move changes it.
+  function noteCtx(n, ctx) {
+    if (ctx !== 0) {
+      privacySeen = true;
+      ctxSeen.set(n, ctx);
+    } else if (privacySeen) ctxSeen.delete(n);
+  }
+
+  function noteFlags(el, flags) {
+    if (flags !== 0) {
+      privacySeen = true;
+      if (flags & FLAG_IGNORE) ignoreSeen = true;
+      flagsSeen.set(el, flags);
+    } else if (privacySeen) flagsSeen.delete(el);
+  }
+
+  // A class change that changes an element's privacy flags: the element gets a fresh id, so
+  // its parent's listing replaces it and it is serialized anew under its new rules.
+  function classChanged(el) {
+    var now = flagsOf(el);
+    var was = flagsSeen.get(el) || 0;
+    if (now === was) return;
+    noteFlags(el, now);
+    if (!ids.has(el)) return;
+    ids.set(el, nextId++);
+    var p = parentOf(el);
+    if (p !== null) dirtyKids.add(p);
+  }
+
+  // Layout size of an ignored element's placeholder.
+  function sizeOf(el) {
+    var r = el.getBoundingClientRect();
+    return Math.max(0, Math.round(r.width)) + ',' + Math.max(0, Math.round(r.height));
+  }
+
+  // ---- form values: every value recorded passes here ----------------------------------------
+
+  // The current value of an input, textarea or select as it may be recorded (masked, or ""
+  // when withheld; `masked` set unless recorded as it is). Other elements: their `value`
+  // under the attribute rules. Inside an ignored element: "".
+  function readValue(el) {
+    var ectx = ownCtx(el);
+    masked = true;
+    if (ectx === IGNORED) return '';
+    var v = el.value;
+    if (typeof v !== 'string') return '';
+    var tag = htmlTag(el);
+    var rule = formRule(el, tag, ectx);
+    var r;
+    if (rule === NONE) r = apply(attrRule(ectx, 'value', NONE), v);
+    else {
+      r = fieldValue(rule, v);
+      if (cardSeen) secretSeen.add(el);
+    }
+    masked = r !== v;
+    return r;
+  }
+
+  // An attribute value as recorded, in element context `ctx` with value rule `rule`.
+  function readAttr(el, name, v, ctx, rule) {
+    var r = attrValue(attrRule(ctx, name, rule), name, v, rule !== NONE);
+    if (cardSeen) secretSeen.add(el);
+    return clean(r);
   }
 
   // Input types whose value can differ from their attributes ("value" mode in the spec).
@@ -351,19 +823,23 @@ export function createReader(win) {
     return code + SEP + value + SEP;
   }
 
-  // The value of one prop code for an element, or null when it does not apply.
-  function propValue(el, tag, code) {
+  // The value of one prop code for an element, or null when it does not apply. `pctx` is the
+  // context its parent gives it, `rule` its value rule.
+  function propValue(el, tag, code, pctx, rule) {
     switch (code) {
       case 'v':
         if ((tag === 'input' && valueMode(el.type)) || tag === 'textarea' || tag === 'select') {
-          return clean(readValue(el));
+          var fv = el.value;
+          var r = fieldValue(rule, typeof fv === 'string' ? fv : '');
+          if (cardSeen) secretSeen.add(el);
+          return clean(r);
         }
         return null;
       case 'k':
         if (tag === 'input' && (el.type === 'checkbox' || el.type === 'radio')) return el.checked ? '1' : '0';
         return null;
       case 'z':
-        return tag === 'option' ? (el.selected ? '1' : '0') : null;
+        return tag === 'option' ? (optionSelected(pctx, el.selected) ? '1' : '0') : null;
       case 's':
         if (tag !== 'style' && tag !== 'link') return null;
         var css = cssProp(el, tag, false);
@@ -384,7 +860,7 @@ export function createReader(win) {
 
   // `nattr (name value){nattr}`. getAttributeNames/getAttribute rather than `attributes`,
   // which would make the browser create and keep an Attr object per attribute of the page.
-  function attrsOf(el) {
+  function attrsOf(el, ctx, rule) {
     if (!el.hasAttributes()) return '0' + SEP;
     var names = el.getAttributeNames();
     var na = names.length;
@@ -393,24 +869,26 @@ export function createReader(win) {
       var v = el.getAttribute(names[i]);
       // null: a name getAttribute cannot find (mixed case set through setAttributeNS on an
       // HTML element); such elements are read the slow way.
-      if (v === null) return attrsSlow(el);
-      s += names[i] + SEP + readAttr(el, names[i], v) + SEP;
+      if (v === null) return attrsSlow(el, ctx, rule);
+      s += names[i] + SEP + readAttr(el, names[i], v, ctx, rule) + SEP;
     }
     return s;
   }
 
-  function attrsSlow(el) {
+  function attrsSlow(el, ctx, rule) {
     var attrs = el.attributes;
     var na = attrs.length;
     var s = na + SEP;
     for (var i = 0; i < na; i++) {
       var a = attrs[i];
-      s += a.name + SEP + readAttr(el, a.name, a.value) + SEP;
+      s += a.name + SEP + readAttr(el, a.name, a.value, ctx, rule) + SEP;
     }
     return s;
   }
 
-  function emitElement(el, id) {
+  // Emits an element in parent context `pctx`; true when it opens a level (children follow,
+  // in context `emitCtx`), false for an ignored element (a closed placeholder).
+  function emitElement(el, id, pctx) {
     var ns = el.namespaceURI;
     var tag = el.localName;
     var code;
@@ -422,13 +900,26 @@ export function createReader(win) {
     } else if (ns === SVG_NS) code = 's';
     else if (ns === MATH_NS) code = 'm';
     else code = ns || '';
-    out += 'e' + SEP + id + SEP + tag + SEP + code + SEP + attrsOf(el);
+    var flags = el.hasAttributes() ? flagsOf(el) : 0;
+    noteFlags(el, flags);
+    noteCtx(el, pctx);
+    var ectx = elementCtx(pctx, flags);
+    if (ectx === IGNORED) {
+      // Only what layout needs: the tag and the size of its box; no attributes, no children.
+      out += 'e' + SEP + id + SEP + tag + SEP + code + SEP + '0' + SEP + '2' + SEP + prop('O', '') + prop('w', sizeOf(el)) + '/' + SEP;
+      emitCtx = IGNORED;
+      return false;
+    }
+    var rule = formRule(el, html, ectx);
+    out += 'e' + SEP + id + SEP + tag + SEP + code + SEP + attrsOf(el, ectx, rule);
+    // A card number in the value attribute made the field secret.
+    if (rule !== NONE && rule !== DROP && secretSeen.has(el)) rule = DROP;
     var np = 0;
     var ps = '';
     var v;
     switch (html) {
       case 'input':
-        v = propValue(el, html, 'k');
+        v = propValue(el, html, 'k', pctx, rule);
         if (v !== null) {
           ps += prop('k', v);
           np++;
@@ -436,14 +927,15 @@ export function createReader(win) {
       // falls through
       case 'textarea':
       case 'select':
-        v = propValue(el, html, 'v');
+        v = propValue(el, html, 'v', pctx, rule);
         if (v !== null) {
           ps += prop('v', v);
           np++;
         }
+        if (rule !== DROP && secretSeen.has(el)) rule = DROP;
         break;
       case 'option':
-        ps += prop('z', el.selected ? '1' : '0');
+        ps += prop('z', optionSelected(pctx, el.selected) ? '1' : '0');
         np++;
         break;
       case 'style':
@@ -471,24 +963,29 @@ export function createReader(win) {
       }
     }
     out += np + SEP + ps;
+    emitCtx = childrenCtx(ectx, html, rule);
+    return true;
   }
 
-  // Emits one node's own token(s); true when it opens a level (children and "/" follow).
-  function emit(n) {
+  // Emits one node's own token(s) in parent context `pctx`; true when it opens a level
+  // (children and "/" follow, in context `emitCtx`).
+  function emit(n, pctx) {
     var t = n.nodeType;
     var id = idOf(n);
     switch (t) {
       case 1:
-        emitElement(n, id);
-        return true;
+        return emitElement(n, id, pctx);
       case 3:
-        out += 't' + SEP + id + SEP + clean(n.data) + SEP;
+        noteCtx(n, pctx);
+        out += 't' + SEP + id + SEP + clean(apply(textRule(pctx), n.data)) + SEP;
         return false;
       case 8:
-        out += 'c' + SEP + id + SEP + clean(n.data) + SEP;
+        noteCtx(n, pctx);
+        out += 'c' + SEP + id + SEP + clean(apply(textRule(pctx), n.data)) + SEP;
         return false;
       case 4:
-        out += 'x' + SEP + id + SEP + clean(n.data) + SEP;
+        noteCtx(n, pctx);
+        out += 'x' + SEP + id + SEP + clean(apply(textRule(pctx), n.data)) + SEP;
         return false;
       case 10:
         out += 'd' + SEP + id + SEP + clean(n.name) + SEP + clean(n.publicId) + SEP + clean(n.systemId) + SEP;
@@ -497,19 +994,22 @@ export function createReader(win) {
         observeRoot(n);
         if (adoptedOf(n)) dirtyAdopted.add(n);
         out += 'D' + SEP + id + SEP + (n.compatMode === 'BackCompat' ? '1' : '0') + SEP;
+        emitCtx = pctx & CTX_INHERITED;
         return true;
       case 11:
         observeRoot(n);
         if (adoptedOf(n)) dirtyAdopted.add(n);
         out += 'S' + SEP + id + SEP;
+        emitCtx = pctx & CTX_INHERITED;
         return true;
     }
     return false;
   }
 
-  function push(p) {
+  function push(p, ctx) {
     sp[depth] = p;
     sn[depth] = firstChildOf(p);
+    sc[depth] = ctx;
     depth++;
   }
 
@@ -526,7 +1026,7 @@ export function createReader(win) {
         continue;
       }
       sn[top] = nextOf(n, sp[top]);
-      if (emit(n)) push(n);
+      if (emit(n, sc[top])) push(n, emitCtx);
       if (++count === CHECK_EVERY) {
         count = 0;
         if (now() >= deadline) return;
@@ -625,7 +1125,8 @@ export function createReader(win) {
   // A known node added back without being removed in the same delivery was detached across a
   // delivery, when the observer no longer watches it: what changed meanwhile is unknown. A
   // fresh id makes the agent serialize it whole. (A move within one task removes and adds in
-  // the same delivery and keeps its id.)
+  // the same delivery and keeps its id, unless the move changes the privacy context it was
+  // recorded in: into or out of a sensitive or whitelisted subtree, a textarea, a select.)
   function reidentify(records) {
     var removed = null;
     var i, j, list;
@@ -642,9 +1143,22 @@ export function createReader(win) {
       if (list) {
         for (j = 0; j < list.length; j++) {
           var n = list[j];
-          if (ids.has(n) && !(removed && removed.has(n))) ids.set(n, nextId++);
+          if (!ids.has(n)) continue;
+          if (!(removed && removed.has(n)) || ctxMoved(n)) ids.set(n, nextId++);
         }
       }
+    }
+  }
+
+  function ctxMoved(n) {
+    var p = parentOf(n);
+    if (p === null) return false;
+    ctxMemo = new Map();
+    try {
+      var c = ctxOf(p);
+      return c !== IGNORED && c !== (ctxSeen.get(n) || 0);
+    } finally {
+      ctxMemo = null;
     }
   }
 
@@ -660,12 +1174,22 @@ export function createReader(win) {
         markAttr(t, r.attributeNamespace, r.attributeName);
         var tag = htmlTag(t);
         var name = r.attributeName;
+        if (name === 'class' && !r.attributeNamespace && t.nodeType === 1) classChanged(t);
         if (tag === 'input' && (name === 'value' || name === 'checked' || name === 'type')) {
           markProp(t, 'v');
           markProp(t, 'k');
           // Masking depends on the type: the value attribute is listed again.
           if (name === 'type' && !r.attributeNamespace) markAttr(t, null, 'value');
         } else if (tag === 'option' && name === 'selected') formChanged(t);
+        if (
+          !r.attributeNamespace &&
+          (tag === 'input' || tag === 'textarea' || tag === 'select') &&
+          (name === 'autocomplete' || name === 'x-autocompletetype' || name === 'name' || name === 'id')
+        ) {
+          // Whether the field is secret may have changed: its value is listed again.
+          formChanged(t);
+          markAttr(t, null, 'value');
+        }
       } else {
         dirtyText.add(t);
         var p = t.parentNode;
@@ -929,19 +1453,19 @@ export function createReader(win) {
 
   // ---- listing -------------------------------------------------------------------------------
 
-  function attrItem(el, id, key) {
+  function attrItem(el, id, key, ctx, rule) {
     var k = key.indexOf(SEP);
     if (k < 0) {
       var v = el.getAttributeNS(null, key);
       if (v === null) out += 'a' + SEP + id + SEP + key + SEP;
-      else out += 'A' + SEP + id + SEP + key + SEP + readAttr(el, key, v) + SEP;
+      else out += 'A' + SEP + id + SEP + key + SEP + readAttr(el, key, v, ctx, rule) + SEP;
       return;
     }
     var ns = key.slice(0, k);
     var local = key.slice(k + 1);
     var node = el.getAttributeNodeNS(ns, local);
     if (node) {
-      out += 'A' + SEP + id + SEP + node.name + SEP + readAttr(el, node.name, node.value) + SEP;
+      out += 'A' + SEP + id + SEP + node.name + SEP + readAttr(el, node.name, node.value, ctx, rule) + SEP;
       return;
     }
     var name = local;
@@ -969,43 +1493,59 @@ export function createReader(win) {
     out = '';
     try {
       if (mo) collect(mo.takeRecords());
+      // Nothing inside an ignored element is listed; every value passes the privacy rules.
+      ctxMemo = new Map();
       // Only parents known before this listing: a parent first placed by it is serialized whole.
       var parents = [];
       dirtyKids.forEach(function (p) {
         var id = ids.get(p);
-        if (id !== undefined && live(p)) parents.push(p, id);
+        if (id !== undefined && live(p) && ctxOf(p) !== IGNORED) parents.push(p, id);
       });
       dirtyKids.clear();
       for (var i = 0; i < parents.length; i += 2) listChildren(parents[i], parents[i + 1]);
       dirtyAttrs.forEach(function (keys, el) {
         var id = ids.get(el);
         if (id === undefined || !live(el)) return;
+        var ectx = ownCtx(el);
+        if (ectx === IGNORED) return;
+        var rule = formRule(el, htmlTag(el), ectx);
         keys.forEach(function (key) {
-          attrItem(el, id, key);
+          attrItem(el, id, key, ectx, rule);
         });
       });
       dirtyAttrs.clear();
       dirtyText.forEach(function (n) {
         var id = ids.get(n);
-        if (id !== undefined && live(n)) out += 'T' + SEP + id + SEP + clean(n.data) + SEP;
+        if (id === undefined || !live(n)) return;
+        var p = parentOf(n);
+        var pc = p === null ? 0 : ctxOf(p);
+        if (pc !== IGNORED) out += 'T' + SEP + id + SEP + clean(apply(textRule(pc), n.data)) + SEP;
       });
       dirtyText.clear();
       dirtyProps.forEach(function (codes, el) {
         var id = ids.get(el);
         if (id === undefined || !live(el)) return;
+        var p = parentOf(el);
+        var pc = p === null ? 0 : ctxOf(p);
+        if (pc === IGNORED) return;
+        var ectx = elementCtx(pc, flagsOf(el));
+        if (ectx === IGNORED) return;
         var tag = htmlTag(el);
+        var rule = formRule(el, tag, ectx);
         for (var j = 0; j < codes.length; j++) {
-          var v = propValue(el, tag, codes[j]);
+          var v = propValue(el, tag, codes[j], pc, rule);
           if (v !== null) out += 'P' + SEP + id + SEP + codes[j] + SEP + v + SEP;
         }
       });
       dirtyProps.clear();
     } catch (e) {
       // The agent cannot know what is missing: it takes a new snapshot.
+      ctxMemo = null;
       clearDirty();
       out = '';
       return null;
     }
+    ctxMemo = null;
     var s = out;
     out = '';
     return s;
@@ -1018,12 +1558,18 @@ export function createReader(win) {
       for (var i = 0; i < list.length; i++) {
         var n = batch.get(list[i]);
         if (n === undefined) continue;
-        if (emit(n)) {
-          push(n);
+        ctxMemo = new Map();
+        var p = parentOf(n);
+        var pc = p === null ? 0 : ctxOf(p);
+        ctxMemo = null;
+        if (pc === IGNORED) continue;
+        if (emit(n, pc)) {
+          push(n, emitCtx);
           run(base, Infinity);
         }
       }
     } catch (e) {
+      ctxMemo = null;
       unwind(base);
       out = '';
       batch.clear();
@@ -1041,7 +1587,7 @@ export function createReader(win) {
     try {
       dirtyAdopted.forEach(function (root) {
         var id = ids.get(root);
-        if (id === undefined || !live(root)) return;
+        if (id === undefined || !live(root) || ctxOf(root) === IGNORED) return;
         var list = root.adoptedStyleSheets || [];
         var body = '';
         var n = 0;
@@ -1094,8 +1640,8 @@ export function createReader(win) {
       var deadline = now() + (budgetMs > 0 ? budgetMs : 0);
       if (rootPending) {
         rootPending = false;
-        emit(doc);
-        push(doc);
+        emit(doc, 0);
+        push(doc, emitCtx);
       } else revalidate();
       run(0, deadline);
     } catch (e) {
@@ -1171,6 +1717,14 @@ export function createReader(win) {
     sn.length = 0;
   }
 
+  // Site settings; applies to what is read from now on (the agent calls it before a snapshot).
+  function configure(opts) {
+    if (!opts || typeof opts !== 'object') return;
+    censorInputs = opts.censorInputs !== false;
+    var list = opts.denyParams;
+    deny = denyList(list && typeof list.length === 'number' ? Array.prototype.slice.call(list) : []);
+  }
+
   function guarded(fn, fallback) {
     return function (a) {
       try {
@@ -1193,6 +1747,57 @@ export function createReader(win) {
     takeAdopted: guarded(takeAdopted, null),
     disconnect: guarded(disconnect, undefined),
     readValue: guarded(readValue, ''),
+    // Inside an ignored element: the id of its placeholder (what the recording shows).
+    idOf: function (n) {
+      if (!n || typeof n !== 'object') return 0;
+      if (ignoreSeen) {
+        try {
+          var ph = placeholderOf(n);
+          if (ph !== null) n = ph;
+        } catch (e) {
+          return 0;
+        }
+      }
+      var id = ids.get(n);
+      return id === undefined ? 0 : id;
+    },
+    configure: guarded(configure, undefined),
+    ignored: guarded(function (n) {
+      return !!n && typeof n === 'object' && placeholderOf(n) !== null;
+    }, true),
+    rules: {
+      classFlags: classFlags,
+      elementCtx: elementCtx,
+      childrenCtx: childrenCtx,
+      textRule: textRule,
+      mask: mask,
+      inputType: inputType,
+      censorable: censorable,
+      words: words,
+      secretName: secretName,
+      isSecretField: isSecretField,
+      valueRule: valueRule,
+      fieldValue: function (rule, v) {
+        var r = fieldValue(rule, v);
+        return [r, cardSeen];
+      },
+      attrRule: attrRule,
+      attrValue: function (treat, name, v, field, list) {
+        var saved = deny;
+        deny = list;
+        try {
+          var r = attrValue(treat, name, v, field);
+          return [r, cardSeen];
+        } finally {
+          deny = saved;
+        }
+      },
+      optionSelected: optionSelected,
+      looksLikeCard: looksLikeCard,
+      paramDenied: paramDenied,
+      redactUrl: redactUrl,
+      denyList: denyList,
+    },
     lastMasked: function () {
       return masked;
     },

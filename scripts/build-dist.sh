@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the shippable agent into dist/:
 #   dist/insp.wasm       the agent (wasm-bindgen output, then wasm-opt -Oz when one is available)
-#   dist/inspectlet.js   one classic script: (function(){ "use strict"; <glue>; <js/loader.js> })();
+#   dist/inspectlet.js   one classic script: (function(){ "use strict"; <glue>; <js/reader.mjs>;
+#                        <js/hooks.mjs>; <js/loader.js> })(), the two modules without `export`
 #   dist/insp.mjs        ESM entry for single-page apps (copied from js/)
 #   dist/insp.d.ts       its TypeScript declarations (copied from js/)
 # Idempotent: every output is written to a temporary file first and moved into place.
@@ -77,6 +78,18 @@ if [ -f "$reader" ]; then
     die "js/reader.mjs has module syntax besides its one export (lines above); it is shipped as a classic script"
   fi
 fi
+# js/hooks.mjs (the wrappers around History, fetch, XMLHttpRequest and dataLayer) likewise: its
+# one `export function createHooks` becomes local, and the loader passes `createHooks(window)`
+# to the agent as `config.hooks`.
+hooks="$root/js/hooks.mjs"
+if [ -f "$hooks" ]; then
+  [ "$(grep -cE '^export function createHooks\b' "$hooks")" = 1 ] \
+    || die "js/hooks.mjs must contain exactly one line starting 'export function createHooks'"
+  sed -E 's/^export function createHooks\b/function createHooks/' "$hooks" > "$tmp/hooks.js"
+  if grep -nE '^\s*(export|import)\b' "$tmp/hooks.js" >&2; then
+    die "js/hooks.mjs has module syntax besides its one export (lines above); it is shipped as a classic script"
+  fi
+fi
 {
   printf '/* insp agent loader. Built by scripts/build-dist.sh; do not edit. */\n'
   printf '(function(){ "use strict";\n'
@@ -84,6 +97,10 @@ fi
   printf '\n;\n'
   if [ -f "$tmp/reader.js" ]; then
     cat "$tmp/reader.js"
+    printf '\n;\n'
+  fi
+  if [ -f "$tmp/hooks.js" ]; then
+    cat "$tmp/hooks.js"
     printf '\n;\n'
   fi
   cat "$root/js/loader.js"

@@ -38,3 +38,66 @@ pub const DOM_CHECKOUT_INTERVAL_MS: u64 = 5 * 60 * 1000;
 /// After this many failures (a walk, listing or stream that could not be recorded) without a
 /// good mutation batch in between, DOM recording stops for the page load.
 pub const DOM_MAX_FAILURES: u32 = 3;
+
+// Delivery (`crate::transport`; decisions in the core, I/O in `browser/transport.rs`).
+
+/// Requests in flight at once while the collector answers; one (a probe) while it fails.
+pub const OUTBOX_MAX_IN_FLIGHT: usize = 4;
+/// Backoff after the first failed attempt (5xx, 408, 429 without Retry-After, network error);
+/// doubled after each further failure ...
+pub const RETRY_BASE_MS: u64 = 1_000;
+/// ... up to this.
+pub const RETRY_CAP_MS: u64 = 60_000;
+/// Each backoff delay is shortened by a random share of up to this many percent, so agents
+/// that failed together do not retry together.
+pub const RETRY_JITTER_PCT: u64 = 50;
+/// `Retry-After` is honoured up to this many seconds.
+pub const RETRY_AFTER_MAX_S: u64 = 600;
+/// An attempt without an answer after this long counts as a network error.
+pub const REQUEST_TIMEOUT_MS: u64 = 30_000;
+/// Encoded (uncompressed) bytes of undelivered requests kept in memory; over it the oldest
+/// event batches are dropped, a `Gap` is recorded and a new full snapshot taken.
+pub const OUTBOX_MAX_BYTES: usize = 2 * 1024 * 1024;
+/// Keepalive request bodies in flight at once. Browsers allow 64 KiB per page, shared with
+/// the page's own keepalive fetches and beacons; page hide splits the tail to fit.
+pub const KEEPALIVE_BUDGET_BYTES: usize = 60 * 1024;
+/// A keepalive fetch rejected within this long was refused by the browser (quota), not by the
+/// network: the body goes by `navigator.sendBeacon` instead.
+pub const KEEPALIVE_REFUSED_MS: u32 = 20;
+/// `sessionStorage` key holding undelivered requests across page loads of a tab.
+pub const OUTBOX_STORAGE_KEY: &str = "__insp_outbox";
+/// Encoded bytes of undelivered requests kept in `sessionStorage` (stored one byte per char,
+/// so twice this in UTF-16; a write over the quota is retried with a quarter, then dropped).
+pub const OUTBOX_PERSIST_MAX_BYTES: usize = 1024 * 1024;
+/// While the collector is unreachable, the outbox is written to storage at most this often
+/// (and always on page hide).
+pub const OUTBOX_PERSIST_INTERVAL_MS: u64 = 2_000;
+/// After recording dropped for the memory bound, a new full snapshot is asked for at most this
+/// often while the collector stays unreachable (at once when it answers again).
+pub const GAP_SNAPSHOT_MIN_INTERVAL_MS: u64 = 30_000;
+
+// Visit recording (`crate::sampling`, `browser/interactions.rs`, `browser/navigation.rs`,
+// `browser/hooks.rs`).
+
+/// Pointer positions are sampled at most this often ...
+pub const MOUSE_SAMPLE_MIN_GAP_MS: u64 = 50;
+/// ... and batched into one `MouseMove` event per this long.
+pub const MOUSE_BATCH_MS: u64 = 500;
+/// Window scroll positions are recorded at most this often (the final one always).
+pub const SCROLL_THROTTLE_MS: u64 = 100;
+/// Viewport sizes are recorded at most this often while resizing (the final one always).
+pub const RESIZE_THROTTLE_MS: u64 = 250;
+/// Interactions refresh the session (and its cookie) at most this often.
+pub const ACTIVITY_REFRESH_MS: u64 = 5_000;
+/// Error messages and sources longer than this are truncated ...
+pub const ERROR_MESSAGE_MAX_CHARS: usize = 1_000;
+/// ... and stacks longer than this.
+pub const ERROR_STACK_MAX_CHARS: usize = 4_000;
+/// Errors recorded per page load at most (a page throwing in a loop).
+pub const ERRORS_PER_PAGE_MAX: u32 = 100;
+/// Requests (fetch, XMLHttpRequest) recorded per page load at most.
+pub const NETWORK_EVENTS_PER_PAGE_MAX: u32 = 1_000;
+
+/// How long the agent waits for the collector's site settings before it records with the
+/// most private defaults (`SiteSettings::fallback`); a failed request falls back at once.
+pub const SETTINGS_TIMEOUT_MS: u64 = 10_000;

@@ -121,6 +121,19 @@ pub enum EventData {
     Device(DeviceInfo),
     /// The tab became hidden (`true`) or visible again; idle time costs nothing.
     Visibility { hidden: bool },
+    /// The agent gave up on batches `from_seq..=to_seq` of this page load (and session): they
+    /// will never arrive. Informational: replay already cuts at the missing seqs and resumes
+    /// at the next `FullSnapshot`, which the agent takes after a gap.
+    Gap { from_seq: u32, to_seq: u32, dropped_bytes: u64, reason: GapReason },
+}
+
+/// Why recording was dropped before it reached the collector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GapReason {
+    /// Undelivered data passed the agent's memory bound (the collector was unreachable).
+    MemoryBound,
+    /// The collector refused the batch with this HTTP status (4xx): it is not retried.
+    Rejected { status: u16 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,6 +24,14 @@ pub mod ga;
 pub mod session;
 /// The agent's state machine: commands in, requests out; no I/O.
 pub mod agent;
+/// Every privacy decision (ignore, mask, whitelist, secret fields, URL redaction), pure.
+pub mod privacy;
+/// Site settings fetched from the collector (censoring, network, GPC, deny-lists).
+pub mod settings;
+/// Visit recording decisions: pointer sampling, throttles, navigation dedupe, own-traffic filters.
+pub mod sampling;
+/// Delivery policy: outbox, retries with backoff, memory bound, keepalive budget, storage, CRC.
+pub mod transport;
 /// DOM recording as pure logic: packed streams, the mirror, snapshot and mutation bookkeeping.
 pub mod dom;
 /// Replay: a session's batches as a timeline, and the recorded document at any offset.

@@ -24,7 +24,9 @@
 //! Adopted stylesheets (`AdoptedSheets`) are not DOM nodes: [`Frame`] keeps them beside the
 //! mirror; [`Frame::html`] writes them as `<style data-insp-adopted>` elements at the end of
 //! their document (or shadow root), where they win the cascade as adopted sheets do, and
-//! [`Frame::canonical`] (the DOM oracle) leaves them out.
+//! [`Frame::canonical`] (the DOM oracle) leaves them out. [`Frame::html`] also pins
+//! relative URLs to the page URL (`Start`, `Page`, `Navigation`), since the HTML is shown
+//! away from the page's own address.
 
 use crate::dom::mirror::Mirror;
 use crate::event::{
@@ -94,9 +96,10 @@ pub struct Frame {
     pub snapshot_ms: u64,
     /// Time of the last event applied.
     pub t_ms: u64,
-    /// The page's URL (from `Start`, then `Page` events).
+    /// The page's URL (from `Start`, then `Page` and `Navigation` events).
     pub url: String,
-    /// Viewport and scroll of the snapshot.
+    /// Viewport and document scroll: the snapshot's, then the latest `Viewport` and `Scroll`
+    /// (of the document) events.
     pub width: u32,
     pub height: u32,
     pub scroll_x: i32,
@@ -301,7 +304,9 @@ fn build(load: &PageLoad, seg_start: usize, snap: usize, cursor: usize, stale: b
     // ids are stable, so the latest sheets of each target still apply.
     for e in &load.events[..snap] {
         match &e.data {
-            EventData::Start { url, .. } | EventData::Page { url, .. } => f.url.clone_from(url),
+            EventData::Start { url, .. }
+            | EventData::Page { url, .. }
+            | EventData::Navigation { url, .. } => f.url.clone_from(url),
             EventData::AdoptedSheets { target, sheets }
                 if e.segment == load.events[seg_start].segment =>
             {
@@ -316,7 +321,9 @@ fn build(load: &PageLoad, seg_start: usize, snap: usize, cursor: usize, stale: b
     for e in &load.events[snap + 1..cursor] {
         f.t_ms = e.t_ms;
         match &e.data {
-            EventData::Start { url, .. } | EventData::Page { url, .. } => f.url.clone_from(url),
+            EventData::Start { url, .. }
+            | EventData::Page { url, .. }
+            | EventData::Navigation { url, .. } => f.url.clone_from(url),
             EventData::Mutation(m) => {
                 if let Err(err) = f.mirror.apply_mutation(m) {
                     f.issues += err.issues.len();
@@ -325,8 +332,17 @@ fn build(load: &PageLoad, seg_start: usize, snap: usize, cursor: usize, stale: b
             EventData::AdoptedSheets { target, sheets } => {
                 f.adopted.insert(*target, sheets.clone());
             }
+            // The document's own scroll position and the viewport, as the snapshot has them.
+            EventData::Scroll { id, x, y } if Some(*id) == f.mirror.root() => {
+                f.scroll_x = *x;
+                f.scroll_y = *y;
+            }
+            EventData::Viewport { width, height } => {
+                f.width = *width;
+                f.height = *height;
+            }
             EventData::FullSnapshot(_) | EventData::Note { .. } => {}
-            // Interaction events do not change the document.
+            // Other interaction events do not change the document.
             _ => {}
         }
     }

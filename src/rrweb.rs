@@ -36,6 +36,8 @@
 //! * `AdoptedSheets` -> source 15 with fresh `styleId`s and the sheet text split into rules
 //!   (a shadow root's sheets target its host, as rrweb expects).
 //! * `Page` and `Note` -> Custom events (type 5) tagged `insp-page` / `insp-note`.
+//! * Pointer, focus, scroll, viewport, media, navigation, error, request, device and
+//!   visibility events: see [`visit`] (sources 1, 2, 3, 4, 7 and custom `insp-*` events).
 //! * URLs in `src`, `href`, `xlink:href`, `srcset`, `background` (table cells), `object`
 //!   `data`, `style` attributes and in CSS `url(...)` are made absolute against the page URL
 //!   (`Start`, then `Page` events), as rrweb's recorder does. `url(#id)` and `href="#id"` on
@@ -59,6 +61,8 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
+
+mod visit;
 
 /// Levels of nesting written below a serialized root.
 pub const MAX_DEPTH: u32 = 1000;
@@ -84,6 +88,8 @@ pub enum Json {
     Null,
     Bool(bool),
     Int(i64),
+    /// A number that may have a fraction (written as Rust prints it; not finite: `null`).
+    Num(f64),
     Str(String),
     Arr(Vec<Json>),
     Obj(Vec<(String, Json)>),
@@ -138,6 +144,14 @@ impl Json {
             Json::Int(i) => {
                 use core::fmt::Write;
                 let _ = write!(out, "{i}");
+            }
+            Json::Num(n) => {
+                use core::fmt::Write;
+                if n.is_finite() {
+                    let _ = write!(out, "{n}");
+                } else {
+                    out.push_str("null");
+                }
             }
             Json::Str(s) => write_str(out, s),
             Json::Arr(a) => {
@@ -243,6 +257,7 @@ pub fn export(timeline: &Timeline) -> Vec<Json> {
             mirror: Mirror::new(),
             active: None,
             base: String::new(),
+            doc_base: String::new(),
             adopted: BTreeMap::new(),
             style_ids: &mut style_ids,
             width: 0,
@@ -263,6 +278,8 @@ pub fn export_json(timeline: &Timeline) -> String {
 struct Exporter<'a> {
     out: &'a mut Vec<(u64, Json)>,
     mirror: Mirror,
+    /// What relative URLs resolve against: the page URL, or the page's `<base href>`.
+    doc_base: String,
     /// The segment being played, once a snapshot of it was seen.
     active: Option<u32>,
     base: String,
@@ -309,11 +326,13 @@ impl Exporter<'_> {
                     url, width, height, ..
                 } => {
                     self.base.clone_from(url);
+                    self.update_base();
                     self.width = *width;
                     self.height = *height;
                 }
                 EventData::Page { url, title } => {
                     self.base.clone_from(url);
+                    self.update_base();
                     let payload = obj(vec![("url", Json::str(url)), ("title", Json::str(title))]);
                     self.push(
                         t,
@@ -337,6 +356,7 @@ impl Exporter<'_> {
                 }
                 EventData::FullSnapshot(s) => {
                     let _ = self.mirror.load_tree(&s.tree);
+                    self.update_base();
                     let Some(root) = self.mirror.root() else {
                         // Nothing usable: wait for the next snapshot.
                         self.active = None;
@@ -390,21 +410,41 @@ impl Exporter<'_> {
                         self.emit_adopted(t, target);
                     }
                 }
-                EventData::Mutation(m) => {
-                    if self.active.is_some() {
-                        self.mutation(t, m);
-                    }
-                }
+                EventData::Mutation(m) if self.active.is_some() => self.mutation(t, m),
                 EventData::AdoptedSheets { target, sheets } => {
                     self.adopted.insert(*target, sheets.clone());
                     if self.active.is_some() {
                         self.emit_adopted(t, *target);
                     }
                 }
-                // Interaction events: exported by the visit-recording work.
-                _ => {}
+                // Relative URLs follow History API navigations.
+                EventData::Navigation { url, .. } => {
+                    self.base.clone_from(url);
+                    self.update_base();
+                    self.visit_event(t, &e.data);
+                }
+                // Interactions, errors, requests, device, visibility: rrweb/visit.rs.
+                other => self.visit_event(t, other),
             }
         }
+    }
+
+    /// What a URL attribute of a `tag` element resolves against (a `base` element's own
+    /// `href` against the page URL).
+    fn url_base(&self, tag: &str) -> &str {
+        if tag == "base" {
+            &self.base
+        } else {
+            &self.doc_base
+        }
+    }
+
+    /// Relative URLs resolve against the page's first `<base href>`, or the page URL.
+    fn update_base(&mut self) {
+        self.doc_base = match crate::replay::base_element(&self.mirror) {
+            Some((_, href)) => resolve_url(&self.base, &href),
+            None => self.base.clone(),
+        };
     }
 
     fn emit_adopted(&mut self, t: u64, target: NodeId) {
@@ -424,7 +464,7 @@ impl Exporter<'_> {
         for sheet in sheets {
             *self.style_ids += 1;
             let sid = *self.style_ids;
-            let css = absolutize_css(sheet, &self.base);
+            let css = absolutize_css(sheet, &self.doc_base);
             let rules: Vec<Json> = split_rules(&css)
                 .into_iter()
                 .enumerate()
@@ -544,7 +584,7 @@ impl Exporter<'_> {
                 let text = if ctx.in_script || (ctx.in_style && ctx.css_captured) {
                     String::new()
                 } else if ctx.in_style {
-                    absolutize_css(t, &self.base)
+                    absolutize_css(t, &self.doc_base)
                 } else {
                     t.clone()
                 };
@@ -641,14 +681,18 @@ impl Exporter<'_> {
             }
             if html && tag == "iframe" && matches!(n.as_str(), "src" | "srcdoc") {
                 if n == "src" && !has_doc && !v.is_empty() {
-                    set(&mut a, "rr_src", Json::Str(resolve_url(&self.base, v)));
+                    set(&mut a, "rr_src", Json::Str(resolve_url(&self.doc_base, v)));
                 }
                 continue;
             }
             if tag == "script" && n == "type" {
                 continue;
             }
-            set(&mut a, n, Json::Str(transform_attr(tag, n, v, &self.base)));
+            set(
+                &mut a,
+                n,
+                Json::Str(transform_attr(tag, n, v, self.url_base(tag))),
+            );
         }
         if tag == "script" && matches!(e.ns, Ns::Html | Ns::Svg) {
             set(&mut a, "type", Json::str("text/inert"));
@@ -695,7 +739,7 @@ impl Exporter<'_> {
                     set(
                         &mut a,
                         "_cssText",
-                        Json::Str(absolutize_css(css, &self.base)),
+                        Json::Str(absolutize_css(css, &self.doc_base)),
                     );
                 }
                 Prop::Scroll { x, y } if snapshot => {
@@ -911,6 +955,7 @@ impl Exporter<'_> {
 
         // ---- apply ----
         let _ = self.mirror.apply_mutation(m);
+        self.update_base();
 
         // ---- after: what rrweb must add ----
         let cands: BTreeSet<NodeId> = new_ids
@@ -968,7 +1013,7 @@ impl Exporter<'_> {
                 continue;
             }
             let value = if ctx.in_style {
-                absolutize_css(text, &self.base)
+                absolutize_css(text, &self.doc_base)
             } else {
                 text.clone()
             };
@@ -1001,7 +1046,7 @@ impl Exporter<'_> {
                         .map(|(_, v)| v.as_str())
                         .unwrap_or(""),
                 )),
-                Some(v) => Json::Str(transform_attr(tag, name, v, &self.base)),
+                Some(v) => Json::Str(transform_attr(tag, name, v, self.url_base(tag))),
             };
             set(attrs.entry(ch.id).or_default(), name, value);
         }

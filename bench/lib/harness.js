@@ -8,7 +8,7 @@
 //   - the requestAnimationFrame gap meter, the mutation storm and the TreeWalker floor
 (function () {
   'use strict';
-  var B = (window.__bench = { longtasks: [], sends: [], rr: null, errors: [] });
+  var B = (window.__bench = { longtasks: [], sends: [], failed: [], rr: null, errors: [] });
 
   try {
     new PerformanceObserver(function (list) {
@@ -36,6 +36,9 @@
     }
     var p = origFetch.apply(this, arguments);
     if (rec) {
+      // The body is kept only if the browser refuses the request, so the bench can still
+      // decode what the recorder tried to send.
+      var kept = init && init.body;
       p.then(
         function (r) {
           rec.status = r.status;
@@ -44,6 +47,7 @@
         function (e) {
           rec.status = 'error: ' + e;
           rec.t1 = performance.now();
+          B.failed.push({ url: url, body: kept });
         },
       );
     }
@@ -87,6 +91,21 @@
       n += m.buffer.byteLength;
     });
     return n;
+  };
+
+  B.anyFailed = function () {
+    return B.failed.length > 0;
+  };
+
+  /** Bodies of refused requests, base64 (strings as UTF-8). */
+  B.failedBodies = function () {
+    return B.failed.map(function (f) {
+      var b = f.body;
+      var bytes = typeof b === 'string' ? new TextEncoder().encode(b) : b instanceof ArrayBuffer ? new Uint8Array(b) : ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(0);
+      var s = '';
+      for (var i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+      return { url: f.url, b64: btoa(s) };
+    });
   };
 
   B.longtasksSince = function (t) {

@@ -168,9 +168,7 @@ async fn replay(args: ReplayArgs) -> CliResult {
     let at = args.at.unwrap_or_else(|| tl.duration_ms());
     let out = match args.format {
         ReplayFormat::Rrweb => insp_agent::rrweb::export_json(&tl),
-        ReplayFormat::Events => {
-            crate::routes::replay::events_json(&args.session, &tl).to_string()
-        }
+        ReplayFormat::Events => crate::routes::replay::events_json(&args.session, &tl).to_string(),
         ReplayFormat::Html | ReplayFormat::Canonical => {
             let frame = tl
                 .frame_at(at)

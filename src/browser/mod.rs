@@ -6,11 +6,19 @@
 
 mod convert;
 mod dom;
+/// Site settings fetch, consent and opt-out: when the DOM recording runs.
+pub mod gate;
 mod handles;
 mod queue;
 pub mod recorder;
+mod storage;
 mod task;
 mod transport;
+// Visit recording beside the DOM: interactions, navigation, errors, requests, dataLayer.
+pub mod hooks;
+mod interactions;
+mod navigation;
+pub mod visit;
 
 use crate::agent::{Agent, Level};
 use crate::config::TICK_INTERVAL_MS;
@@ -25,7 +33,9 @@ pub struct App {
     _queue: queue::QueueHook,
     _tick: Interval,
     _listeners: alloc::vec::Vec<Listener>,
-    dom: Option<Rc<recorder::DomDriver>>,
+    dom: Rc<gate::DomSlot>,
+    _outbox_stats: Option<transport::StatsHook>,
+    _visit: Rc<visit::Visit>,
 }
 
 thread_local! {
@@ -56,10 +66,16 @@ impl App {
     pub fn start(config: &JsValue) -> Option<App> {
         let guard = Guard::from_config(config);
         let env = dom::start_env(config)?;
-        let agent = Rc::new(RefCell::new(Agent::new(env)));
+        // Nothing is recorded, stored or sent before the site settings are known (browser/gate.rs).
+        let agent = Rc::new(RefCell::new(Agent::with_privacy(env, gate::privacy_start())));
+        let dom = gate::DomSlot::new(&guard, agent.clone(), recorder::Reader::from_config(config));
+        // What an earlier page load of this tab could not deliver goes first.
+        storage::restore(&mut agent.borrow_mut());
 
         let queue = queue::QueueHook::install(&guard, {
             let agent = agent.clone();
+            let guard = guard.clone();
+            let dom = dom.clone();
             move |entry: &JsValue| {
                 let value = convert::to_value(entry);
                 let mut a = agent.borrow_mut();
@@ -68,21 +84,25 @@ impl App {
                 a.push(&value, dom::now_ms());
                 drop(a);
                 after(&agent);
+                // `wid` may arrive now, `consent` may open or close the gate.
+                gate::fetch_settings(&guard, &agent, &dom);
+                dom.sync();
             }
         })?;
+        gate::fetch_settings(&guard, &agent, &dom);
+        dom.sync();
 
-        let dom = recorder::Reader::from_config(config)
-            .and_then(|reader| recorder::DomDriver::start(&guard, agent.clone(), reader, Default::default()))
-            .map(Rc::new);
+        // After the queue drain (so `disableGACapture` is known): see browser/visit.rs.
+        let visit = Rc::new(visit::Visit::start(&guard, agent.clone(), config, Default::default()));
 
         let tick = Interval::new(&guard, TICK_INTERVAL_MS, {
             let agent = agent.clone();
             let guard = guard.clone();
             let dom = dom.clone();
+            let visit = visit.clone();
             move || {
-                if let Some(d) = &dom {
-                    d.poll();
-                }
+                dom.poll();
+                visit.poll();
                 pump(&guard, &agent, false)
             }
         });
@@ -92,10 +112,10 @@ impl App {
             let agent = agent.clone();
             let guard = guard.clone();
             let dom = dom.clone();
+            let visit = visit.clone();
             move || {
-                if let Some(d) = &dom {
-                    d.flush();
-                }
+                dom.flush();
+                visit.flush();
                 pump(&guard, &agent, true)
             }
         };
@@ -111,21 +131,31 @@ impl App {
             Listener::on_window(&guard, "pagehide", flush),
         ];
         after(&agent);
-        Some(App { agent, _queue: queue, _tick: tick, _listeners: listeners.into_iter().flatten().collect(), dom })
+        let outbox_stats = transport::StatsHook::install(&guard, &agent);
+        Some(App {
+            agent,
+            _queue: queue,
+            _tick: tick,
+            _listeners: listeners.into_iter().flatten().collect(),
+            dom,
+            _outbox_stats: outbox_stats,
+            _visit: visit,
+        })
     }
 
     pub fn agent(&self) -> core::cell::Ref<'_, Agent> {
         self.agent.borrow()
     }
 
-    /// The DOM recording, when the start config carried a reader.
-    pub fn dom(&self) -> Option<&recorder::DomDriver> {
-        self.dom.as_deref()
+    /// The DOM recording, when the start config carried a reader and the privacy gate is
+    /// open (see browser/gate.rs).
+    pub fn dom(&self) -> Option<Rc<recorder::DomDriver>> {
+        self.dom.driver()
     }
 }
 
 /// Runs the pending side effects the core asked for: console lines and cookies.
-fn after(agent: &Rc<RefCell<Agent>>) {
+pub(crate) fn after(agent: &Rc<RefCell<Agent>>) {
     let mut a = agent.borrow_mut();
     for (level, line) in a.take_log() {
         match level {
@@ -138,10 +168,17 @@ fn after(agent: &Rc<RefCell<Agent>>) {
     }
 }
 
-fn pump(guard: &Guard, agent: &Rc<RefCell<Agent>>, force: bool) {
-    let requests = agent.borrow_mut().tick(dom::now_ms(), force);
+/// Seals and sends what is due (`force`: page hide), and writes undelivered requests to
+/// storage when the core asks for it. Also called after each answer from the collector.
+pub(crate) fn pump(guard: &Guard, agent: &Rc<RefCell<Agent>>, force: bool) {
+    let now = dom::now_ms();
+    let requests = agent.borrow_mut().tick(now, force);
     after(agent);
     for req in requests {
-        transport::send(guard, req);
+        transport::send(guard, agent, req);
+    }
+    let mut a = agent.borrow_mut();
+    if a.take_persist(now, force) {
+        storage::persist(&mut a);
     }
 }

@@ -1,6 +1,9 @@
-//! `POST /i/v1?wid=N[&enc=gzip]`: one envelope from the agent.
+//! `POST /i/v1?wid=N[&crc=XXXXXXXX][&enc=gzip]`: one envelope from the agent.
 //!
-//! The body is `insp_agent::codec::encode(&Envelope)`, gzip-compressed when `enc=gzip`. Any
+//! The body is `insp_agent::codec::encode(&Envelope)`, gzip-compressed when `enc=gzip`. `crc`
+//! is the CRC-32 (8 hex digits) of the uncompressed body (`insp_agent::transport::crc32`): a
+//! body that does not match it (corrupted on the way or in the tab's storage) is refused with
+//! 400 before anything is stored. Requests without `crc` (older agents) are not checked. Any
 //! content type is accepted: the agent sends text/plain (no CORS preflight, and sendBeacon
 //! cannot set headers). Input is hostile: every check runs before the next, more expensive
 //! step, and a refusal stores nothing.
@@ -91,8 +94,10 @@ async fn accept(state: &AppState, req: Request, reflect: &mut bool) -> Result<()
         .await
         .map_err(|_| Error::Internal("decode permits closed".into()))?;
     let decode_limits = limits.clone();
-    let (env, raw) =
-        tokio::task::spawn_blocking(move || decode(body, params.gzip, &decode_limits)).await??;
+    let (env, raw) = tokio::task::spawn_blocking(move || {
+        decode(body, params.gzip, params.crc, &decode_limits)
+    })
+    .await??;
     drop(permit);
 
     if env.wid != params.wid {
@@ -150,11 +155,13 @@ async fn preflight(headers: HeaderMap) -> Response {
 struct Params {
     wid: u64,
     gzip: bool,
+    /// CRC-32 of the uncompressed body, when the agent sent one.
+    crc: Option<u32>,
 }
 
 impl Params {
     fn parse(query: Option<&str>) -> Result<Params> {
-        let (mut wid, mut gzip) = (None, false);
+        let (mut wid, mut gzip, mut crc) = (None, false, None);
         for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
             match &*k {
                 "wid" => {
@@ -168,12 +175,18 @@ impl Params {
                     "" | "identity" => gzip = false,
                     _ => return Err(Error::bad_request("enc must be gzip or absent")),
                 },
+                "crc" => {
+                    if v.is_empty() || v.len() > 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return Err(Error::bad_request("crc must be 1 to 8 hex digits"));
+                    }
+                    crc = u32::from_str_radix(&v, 16).ok();
+                }
                 // Unknown parameters (cache busters, newer agents) are ignored.
                 _ => {}
             }
         }
         let wid = wid.ok_or_else(|| Error::bad_request("missing wid parameter"))?;
-        Ok(Params { wid, gzip })
+        Ok(Params { wid, gzip, crc })
     }
 }
 
@@ -231,9 +244,14 @@ async fn read_capped(mut body: Body, limits: &Limits) -> Result<Vec<u8>> {
 }
 
 /// Inflates (streaming, capped by size and ratio, so a gzip bomb stops at the cap with memory
-/// bounded by it) and decodes with the agent's own codec. Returns the envelope and its
-/// uncompressed bytes.
-fn decode(body: Vec<u8>, gzip: bool, limits: &Limits) -> Result<(Envelope, Vec<u8>)> {
+/// bounded by it), checks the checksum and decodes with the agent's own codec. Returns the
+/// envelope and its uncompressed bytes.
+fn decode(
+    body: Vec<u8>,
+    gzip: bool,
+    crc: Option<u32>,
+    limits: &Limits,
+) -> Result<(Envelope, Vec<u8>)> {
     let raw = if gzip {
         let cap = limits.max_decoded_bytes.min(
             body.len()
@@ -254,6 +272,17 @@ fn decode(body: Vec<u8>, gzip: bool, limits: &Limits) -> Result<(Envelope, Vec<u
     } else {
         body
     };
+    if let Some(expected) = crc {
+        // flate2's CRC-32 (crc32fast): an implementation independent of the agent's.
+        let mut c = flate2::Crc::new();
+        c.update(&raw);
+        if c.sum() != expected {
+            return Err(Error::bad_request(format!(
+                "checksum mismatch: body has crc {:08x}, the crc parameter says {expected:08x}",
+                c.sum()
+            )));
+        }
+    }
     let env =
         insp_agent::codec::decode(&raw).map_err(|_| Error::bad_request("malformed envelope"))?;
     if env.v != SCHEMA_VERSION {

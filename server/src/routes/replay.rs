@@ -11,7 +11,7 @@
 //! with `insp_agent::replay::Timeline`; all of it runs on a blocking thread.
 
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{Store, StoredBatch};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue};
@@ -22,6 +22,7 @@ use insp_agent::event::Body;
 use insp_agent::replay::Timeline;
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
 
 /// The policy of `/html`: markup and styles only, never a script.
 pub const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline' *; img-src * data:";
@@ -42,26 +43,93 @@ pub async fn load_timeline(store: &dyn Store, sid: &str) -> Result<Option<Timeli
     };
     let batches = store.batches(sid).await?;
     let start_ms = session.session.start_ms;
-    let tl = tokio::task::spawn_blocking(move || {
-        let decoded = batches.into_iter().filter_map(|b| {
-            let env = insp_agent::codec::decode(&b.data).ok()?;
-            match env.body {
-                Body::Events(batch) => Some((b.pid, batch)),
-                Body::Meta(_) => None,
-            }
-        });
-        let tl = Timeline::new(decoded);
-        let start = if tl.page_loads().is_empty() { start_ms } else { start_ms.min(tl.start_ms()) };
-        tl.with_start_ms(start)
-    })
-    .await?;
-    Ok(Some(tl))
+    Ok(Some(
+        tokio::task::spawn_blocking(move || build_timeline(batches, start_ms)).await?,
+    ))
 }
 
-async fn timeline_or_404(state: &AppState, sid: &str) -> Result<Timeline> {
-    load_timeline(state.store.as_ref(), sid)
+fn build_timeline(batches: Vec<StoredBatch>, start_ms: u64) -> Timeline {
+    let decoded = batches.into_iter().filter_map(|b| {
+        let env = insp_agent::codec::decode(&b.data).ok()?;
+        match env.body {
+            Body::Events(batch) => Some((b.pid, batch)),
+            Body::Meta(_) => None,
+        }
+    });
+    let tl = Timeline::new(decoded);
+    let start = if tl.page_loads().is_empty() {
+        start_ms
+    } else {
+        start_ms.min(tl.start_ms())
+    };
+    tl.with_start_ms(start)
+}
+
+/// Decoded timelines kept for the next request (the dashboard asks for many offsets of one
+/// session in a row): at most this many sessions ...
+const CACHE_SESSIONS: usize = 4;
+/// ... of at most this many stored bytes in all.
+const CACHE_MAX_BYTES: u64 = 256 * 1024 * 1024;
+
+struct CacheEntry {
+    /// Identity of the store (tests run several in one process).
+    store: usize,
+    sid: String,
+    /// `Store::batch_stamp` and the session start when it was built.
+    stamp: (u64, u64),
+    start_ms: u64,
+    tl: Arc<Timeline>,
+}
+
+/// Least recently used first.
+static CACHE: Mutex<Vec<CacheEntry>> = Mutex::new(Vec::new());
+
+/// [`load_timeline`] through a small cache, invalidated by any new batch (batches are
+/// insert-only) or a new session start.
+async fn cached_timeline(state: &AppState, sid: &str) -> Result<Arc<Timeline>> {
+    let store = state.store.as_ref();
+    let session = store
+        .session(sid)
         .await?
-        .ok_or_else(|| Error::NotFound("unknown session".into()))
+        .ok_or_else(|| Error::NotFound("unknown session".into()))?;
+    let start_ms = session.session.start_ms;
+    let stamp = store.batch_stamp(sid).await?;
+    let key = Arc::as_ptr(&state.store) as *const () as usize;
+    {
+        let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = cache.iter().position(|e| {
+            e.store == key && e.sid == sid && e.stamp == stamp && e.start_ms == start_ms
+        }) {
+            let e = cache.remove(i);
+            let tl = e.tl.clone();
+            cache.push(e);
+            return Ok(tl);
+        }
+    }
+    let batches = store.batches(sid).await?;
+    let tl =
+        Arc::new(tokio::task::spawn_blocking(move || build_timeline(batches, start_ms)).await?);
+    if stamp.1 <= CACHE_MAX_BYTES {
+        let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|e| !(e.store == key && e.sid == sid));
+        cache.push(CacheEntry {
+            store: key,
+            sid: sid.to_owned(),
+            stamp,
+            start_ms,
+            tl: tl.clone(),
+        });
+        while cache.len() > CACHE_SESSIONS
+            || cache.iter().map(|e| e.stamp.1).sum::<u64>() > CACHE_MAX_BYTES
+        {
+            cache.remove(0);
+        }
+    }
+    Ok(tl)
+}
+
+async fn timeline_or_404(state: &AppState, sid: &str) -> Result<Arc<Timeline>> {
+    cached_timeline(state, sid).await
 }
 
 #[derive(Serialize)]
@@ -125,7 +193,10 @@ pub fn events_json(sid: &str, tl: &Timeline) -> Value {
 
 fn json_response(body: String) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         body,
     )
         .into_response()
@@ -157,23 +228,38 @@ async fn html(
             );
         }
     }
-    let at = at.ok_or_else(|| Error::bad_request("missing at parameter (ms from session start)"))?;
+    let at =
+        at.ok_or_else(|| Error::bad_request("missing at parameter (ms from session start)"))?;
     let tl = timeline_or_404(&state, &id).await?;
     let frame = tokio::task::spawn_blocking(move || {
         tl.frame_at(at).map(|f| (f.html(), f.pid, f.stale, f.t_ms))
     })
     .await?;
     let Some((html, pid, stale, t_ms)) = frame else {
-        return Err(Error::NotFound("nothing recorded to show at this time".into()));
+        return Err(Error::NotFound(
+            "nothing recorded to show at this time".into(),
+        ));
     };
     let mut res = html.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(HTML_CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(HTML_CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert("x-insp-pid", HeaderValue::from(pid));
-    h.insert("x-insp-stale", HeaderValue::from_static(if stale { "true" } else { "false" }));
+    h.insert(
+        "x-insp-stale",
+        HeaderValue::from_static(if stale { "true" } else { "false" }),
+    );
     h.insert("x-insp-event-ms", HeaderValue::from(t_ms));
     Ok(res)
 }

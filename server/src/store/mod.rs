@@ -84,6 +84,45 @@ pub struct SessionDetail {
     pub session: SessionSummary,
     /// Page views, in time order.
     pub pages: Vec<PageRecord>,
+    /// Per page load: the event batches missing so far and the gaps the agent reported.
+    pub delivery: Vec<LoadDelivery>,
+}
+
+/// Delivery of one page load's recording (batches `0, 1, 2, ...`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadDelivery {
+    pub pid: u32,
+    /// Event batches stored.
+    pub batches: u64,
+    /// Highest seq stored; `None` before any batch.
+    pub last_seq: Option<u32>,
+    /// Seqs below `last_seq` never stored: still on their way, or lost. A batch lost at the
+    /// end of a page load cannot be seen here.
+    pub missing: Vec<SeqRange>,
+    /// `Gap` events the agent recorded: batches it dropped on purpose (memory bound while
+    /// the collector was unreachable, or refused by the collector).
+    pub gaps: Vec<GapMarker>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SeqRange {
+    pub first_seq: u32,
+    pub last_seq: u32,
+}
+
+/// One `EventData::Gap` as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GapMarker {
+    /// The batch that carried the marker, and the marker's time (ms since epoch).
+    pub seq: u32,
+    pub t_ms: u64,
+    /// Batches `from_seq..=to_seq` were dropped by the agent.
+    pub from_seq: u32,
+    pub to_seq: u32,
+    pub dropped_bytes: u64,
+    /// `memory_bound` or `rejected` (then `status` is the collector's answer).
+    pub reason: String,
+    pub status: Option<u16>,
 }
 
 /// One stored event batch, as `Store::batches` returns it.
@@ -140,4 +179,7 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, sid: &str) -> Result<Option<SessionDetail>>;
     /// Every stored event batch of a session, ordered by (pid, seq); empty for an unknown one.
     async fn batches(&self, sid: &str) -> Result<Vec<StoredBatch>>;
+    /// (number of batches, their total size in bytes) of a session: changes whenever a batch
+    /// is stored, so replay can cache what it decoded (batches are never rewritten).
+    async fn batch_stamp(&self, sid: &str) -> Result<(u64, u64)>;
 }

@@ -3,12 +3,13 @@
 //! async runtime never waits on disk.
 
 use super::{
-    Ingested, PageRecord, SessionDetail, SessionQuery, SessionSummary, Site, Store, StoredBatch,
+    GapMarker, Ingested, LoadDelivery, PageRecord, SeqRange, SessionDetail, SessionQuery,
+    SessionSummary, Site, Store, StoredBatch,
 };
 use crate::error::{Error, Result};
 use crate::limits::SQLITE_BUSY_TIMEOUT_MS;
 use async_trait::async_trait;
-use insp_agent::event::{Body, Envelope, EventBatch, Meta};
+use insp_agent::event::{Body, Envelope, EventBatch, EventData, GapReason, Meta};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -67,6 +68,22 @@ CREATE TABLE batches (
     data  BLOB NOT NULL,
     PRIMARY KEY (sid, pid, seq)
 );
+"#,
+    // 2: the `Gap` events of stored batches (recording the agent dropped), for the session API.
+    r#"
+CREATE TABLE gap_markers (
+    sid           TEXT NOT NULL REFERENCES sessions(sid),
+    pid           INTEGER NOT NULL,
+    seq           INTEGER NOT NULL,     -- the batch carrying the marker
+    idx           INTEGER NOT NULL,     -- its index in the batch
+    t_ms          INTEGER NOT NULL,
+    from_seq      INTEGER NOT NULL,
+    to_seq        INTEGER NOT NULL,
+    dropped_bytes INTEGER NOT NULL,
+    reason        TEXT NOT NULL,        -- memory_bound | rejected
+    status        INTEGER,
+    PRIMARY KEY (sid, pid, seq, idx)
+) WITHOUT ROWID;
 "#];
 
 #[derive(Clone)]
@@ -262,11 +279,109 @@ fn store_batch(
         "INSERT OR IGNORE INTO batches (sid, pid, seq, t0_ms, t1_ms, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![sid, pid, b.seq, int(b.t0_ms), int(b.t1_ms), raw],
     )?;
-    Ok(if inserted == 1 {
-        Ingested::Stored
-    } else {
-        Ingested::Duplicate
-    })
+    if inserted != 1 {
+        return Ok(Ingested::Duplicate);
+    }
+    let mut gap_stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO gap_markers
+           (sid, pid, seq, idx, t_ms, from_seq, to_seq, dropped_bytes, reason, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for (idx, e) in b.events.iter().enumerate() {
+        if let EventData::Gap {
+            from_seq,
+            to_seq,
+            dropped_bytes,
+            reason,
+        } = &e.data
+        {
+            let (reason, status) = match reason {
+                GapReason::MemoryBound => ("memory_bound", None),
+                GapReason::Rejected { status } => ("rejected", Some(*status)),
+            };
+            gap_stmt.execute(params![
+                sid,
+                pid,
+                b.seq,
+                idx as i64,
+                int(b.t0_ms.saturating_add(e.dt_ms as u64)),
+                from_seq,
+                to_seq,
+                int(*dropped_bytes),
+                reason,
+                status
+            ])?;
+        }
+    }
+    Ok(Ingested::Stored)
+}
+
+/// Per page load of `sid` (those with batches or page views): stored batches, the holes in
+/// their seqs, and the agent's gap markers.
+fn load_delivery(conn: &Connection, sid: &str) -> Result<Vec<LoadDelivery>> {
+    let mut loads: Vec<LoadDelivery> = Vec::new();
+    let entry = |loads: &mut Vec<LoadDelivery>, pid: u32| -> usize {
+        match loads.iter().position(|l| l.pid == pid) {
+            Some(i) => i,
+            None => {
+                loads.push(LoadDelivery {
+                    pid,
+                    batches: 0,
+                    last_seq: None,
+                    missing: Vec::new(),
+                    gaps: Vec::new(),
+                });
+                loads.len() - 1
+            }
+        }
+    };
+    let mut stmt =
+        conn.prepare_cached("SELECT pid, seq FROM batches WHERE sid = ?1 ORDER BY pid, seq")?;
+    let rows = stmt.query_map([sid], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)))?;
+    for row in rows {
+        let (pid, seq) = row?;
+        let i = entry(&mut loads, pid);
+        let l = &mut loads[i];
+        let expected = l.last_seq.map_or(0, |s| s.saturating_add(1));
+        if seq > expected {
+            l.missing.push(SeqRange {
+                first_seq: expected,
+                last_seq: seq - 1,
+            });
+        }
+        l.batches += 1;
+        l.last_seq = Some(seq);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT pid, seq, t_ms, from_seq, to_seq, dropped_bytes, reason, status
+         FROM gap_markers WHERE sid = ?1 ORDER BY pid, seq, idx",
+    )?;
+    let rows = stmt.query_map([sid], |r| {
+        Ok((
+            r.get::<_, u32>(0)?,
+            GapMarker {
+                seq: r.get(1)?,
+                t_ms: r.get::<_, i64>(2)?.max(0) as u64,
+                from_seq: r.get(3)?,
+                to_seq: r.get(4)?,
+                dropped_bytes: r.get::<_, i64>(5)?.max(0) as u64,
+                reason: r.get(6)?,
+                status: r.get(7)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (pid, g) = row?;
+        let i = entry(&mut loads, pid);
+        loads[i].gaps.push(g);
+    }
+    let mut stmt = conn.prepare_cached("SELECT DISTINCT pid FROM pages WHERE sid = ?1")?;
+    let pids = stmt.query_map([sid], |r| r.get::<_, u32>(0))?;
+    for pid in pids {
+        entry(&mut loads, pid?);
+    }
+    loads.sort_by_key(|l| l.pid);
+    Ok(loads)
 }
 
 const SESSION_COLUMNS: &str = "s.sid, s.wid, s.vid, s.identity, s.start_ms, s.last_activity_ms,
@@ -420,7 +535,12 @@ impl Store for SqliteStore {
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(Some(SessionDetail { session, pages }))
+            let delivery = load_delivery(conn, &sid)?;
+            Ok(Some(SessionDetail {
+                session,
+                pages,
+                delivery,
+            }))
         })
         .await
     }
@@ -443,6 +563,19 @@ impl Store for SqliteStore {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn batch_stamp(&self, sid: &str) -> Result<(u64, u64)> {
+        let sid = sid.to_owned();
+        self.read(move |conn| {
+            let (n, bytes): (i64, i64) = conn.query_row(
+                "SELECT count(*), coalesce(sum(length(data)), 0) FROM batches WHERE sid = ?1",
+                [&sid],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok((n.max(0) as u64, bytes.max(0) as u64))
         })
         .await
     }
