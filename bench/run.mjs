@@ -54,6 +54,9 @@ function parseArgs(argv) {
     : { reps: 3, sizes: [1000, 10000, 100000], rates: [100, 1000, 10000], stormMs: 10000, visitMs: 60000, visitReps: 1 };
   for (const k of Object.keys(d)) if (o[k] == null) o[k] = d[k];
   o.only = o.only || ['startup', 'static', 'storm', 'visit'];
+  const bad = o.only.filter((x) => !['startup', 'static', 'storm', 'visit'].includes(x));
+  if (bad.length) throw new Error(`--only: unknown section ${bad.join(', ')} (startup, static, storm, visit)`);
+  for (const k of ['reps', 'stormMs', 'visitMs', 'visitReps']) if (!(o[k] > 0)) throw new Error(`bad value for ${k}`);
   return o;
 }
 
@@ -450,7 +453,8 @@ async function stormRun(variant, rate, rep) {
       bytesPerS: variant === 'baseline' ? null : bytes / s,
       requests: variant === 'baseline' ? null : after.requests - before.requests,
       events: variant === 'baseline' ? null : events,
-      sends: variant === 'baseline' ? null : st.sends.map((x) => ({ ...x, t: round(x.t - tStart + (st.t0 ?? 0)) })),
+      stormStartMs: round(tStart - (await page.evaluate(() => window.__bench.t0))),
+      sends: variant === 'baseline' ? null : st.sends,
     };
   });
 }
@@ -571,6 +575,7 @@ async function visitRun(variant, rep) {
       retainedHeapAllBytes: retained.all,
       wasmBytes: retained.wasmBytes,
       longtasks: lt.count,
+      sends: rec ? st.sends : null,
     };
   });
 }
