@@ -500,14 +500,17 @@ export function createReader(win) {
     var type = tag === 'input' ? el.type : '';
     var secret = secretSeen.has(el);
     if (!secret) {
-      secret = isSecretField(
-        tag,
-        type,
-        el.getAttribute('autocomplete'),
-        el.getAttribute('x-autocompletetype'),
-        el.getAttribute('name'),
-        el.getAttribute('id')
-      );
+      var v = el.value;
+      secret =
+        isSecretField(
+          tag,
+          type,
+          el.getAttribute('autocomplete'),
+          el.getAttribute('x-autocompletetype'),
+          el.getAttribute('name'),
+          el.getAttribute('id')
+        ) ||
+        (typeof v === 'string' && looksLikeCard(v));
       if (secret) secretSeen.add(el);
     }
     return valueRule(ectx, secret, censorable(tag, type), censorInputs);
@@ -1531,11 +1534,14 @@ export function createReader(win) {
         var ectx = elementCtx(pc, flagsOf(el));
         if (ectx === IGNORED) return;
         var tag = htmlTag(el);
+        var wasSecret = secretSeen.has(el);
         var rule = formRule(el, tag, ectx);
         for (var j = 0; j < codes.length; j++) {
           var v = propValue(el, tag, codes[j], pc, rule);
           if (v !== null) out += 'P' + SEP + id + SEP + codes[j] + SEP + v + SEP;
         }
+        // Became secret just now: its value attribute (a default value) goes too.
+        if (!wasSecret && secretSeen.has(el) && el.hasAttribute('value')) out += 'A' + SEP + id + SEP + 'value' + SEP + SEP;
       });
       dirtyProps.clear();
     } catch (e) {

@@ -15,7 +15,7 @@ cargo test --workspace
 echo "== browser tests (wasm-bindgen-test, headless Chromium)"
 CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test -p insp-agent --target wasm32-unknown-unknown --test browser --test browser_dom
+  cargo test -p insp-agent --target wasm32-unknown-unknown --test browser --test browser_dom --test browser_visit --test browser_privacy
 
 echo "== build the agent and the release collector"
 bash scripts/build-dist.sh

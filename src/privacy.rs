@@ -295,8 +295,9 @@ pub struct FieldAttrs<'a> {
     pub id: Option<&'a str>,
 }
 
-/// Whether a form control is a secret field by its markup (the reader adds: it was one
-/// earlier in this page load, or its value looked like a card number).
+/// Whether a form control is a secret field by its markup. The reader adds: it was one
+/// earlier in this page load, or its value (property or `value` attribute) looks like a card
+/// number ([`looks_like_card`]) now or did earlier.
 pub fn is_secret_field(f: &FieldAttrs<'_>) -> bool {
     if f.html_tag == "input" && matches!(f.input_type, "password" | "hidden" | "file") {
         return true;
@@ -338,8 +339,8 @@ pub fn field_value(rule: Treat, value: &str) -> (Cow<'_, str>, bool) {
     (apply(rule, value), false)
 }
 
-/// How an attribute is recorded. `field_rule`: the element's [`value_rule`] when it is an
-/// input (its `value` attribute is its default value).
+/// How an attribute is recorded. `field_rule`: the element's [`value_rule`] when it is a
+/// form control (an input's `value` attribute is its default value).
 pub fn attr_rule(ctx: Ctx, name: &str, field_rule: Option<Treat>) -> Treat {
     if name == "value" {
         if let Some(r) = field_rule {

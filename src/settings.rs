@@ -20,6 +20,7 @@ pub const SETTINGS_ENTRY_MAX_CHARS: usize = 128;
 pub const SETTINGS_VERSION: u16 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SiteSettings {
     /// Mask every text input, textarea and select (unless `inspectlet-whitelist`).
     pub censor_inputs: bool,

@@ -17,7 +17,9 @@
 //! Order: restored requests of earlier page loads first, then meta, then event batches by seq.
 //! Pending bytes are bounded (`max_pending_bytes`): over it the oldest event batches not in
 //! flight are dropped (never meta, never the newest batch) and reported as [`Dropped`] so the
-//! agent can record a `Gap` and ask for a new full snapshot.
+//! agent can record a `Gap` and ask for a new full snapshot. The gap markers a dropped batch
+//! carried come back with it ([`Dropped::carried`]) and are recorded again, so the batches that
+//! do arrive always explain every hole.
 //!
 //! At-least-once delivery: a request may reach the collector twice (a keepalive re-send at page
 //! hide, a re-send of a persisted request on the next page load); the collector stores each
@@ -379,7 +381,7 @@ impl Outbox {
         }
     }
 
-    /// `(pid, seq)` of the undelivered event batches of session `sid`, in send order (tests).
+    /// `(pid, seq)` of the undelivered event batches, in send order (diagnostics, tests).
     pub fn batches(&self) -> Vec<(u32, u32)> {
         self.items.iter().filter(|i| !i.e.meta).map(|i| (i.e.pid, i.e.seq)).collect()
     }

@@ -88,11 +88,28 @@ fn drains_queued_commands_in_order_then_replaces_push() {
     assert_eq!(q.length(), 1);
 }
 
+/// Cookies are written once the site settings are known (here the settings request fails at
+/// once and the most private defaults apply; see browser/gate.rs).
+async fn settled(app: &App) {
+    for _ in 0..400 {
+        if app.agent().recording() {
+            return;
+        }
+        let p = js_sys::Promise::new(&mut |resolve, _| {
+            web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 5).unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+    }
+    panic!("the agent never started recording");
+}
+
 #[wasm_bindgen_test]
-fn identity_and_visitor_cookies_carry_to_the_next_page_load() {
+async fn identity_and_visitor_cookies_carry_to_the_next_page_load() {
     clear_cookies();
     set_queue(&[entry(&[s("wid"), s("3")]), entry(&[s("identify"), s("ann@example.com")])]);
     let first = App::start(&config()).unwrap();
+    assert!(!cookie().contains("__insp_vid"), "no cookie before the settings are known");
+    settled(&first).await;
     let vid = first.agent().session().vid.clone();
     let sid = first.agent().session().sid.clone();
     drop(first);
@@ -102,6 +119,7 @@ fn identity_and_visitor_cookies_carry_to_the_next_page_load() {
 
     set_queue(&[entry(&[s("wid"), s("3")])]);
     let second = App::start(&config()).unwrap();
+    settled(&second).await;
     assert_eq!(second.agent().identity(), Some("ann@example.com"));
     assert_eq!(second.agent().session().vid, vid);
     assert_eq!(second.agent().session().sid, sid, "same session while active");

@@ -84,7 +84,8 @@ export function liveCanonical() {
         else if (ns === SVG) prefix = 'svg:';
         else if (ns === MATH) prefix = 'math:';
         else if (ns) prefix = '{' + bare(ns) + '}';
-        const pw = ns === HTML && tag === 'input' && n.type === 'password';
+        // Secret fields (src/privacy.rs): password, hidden and file inputs record no value.
+        const pw = ns === HTML && tag === 'input' && /^(password|hidden|file)$/.test(n.type);
         const attrs = Array.from(n.attributes, (a) => [a.name, pw && a.name === 'value' ? '' : a.value]);
         attrs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
         lines.push(pad + '<' + prefix + bare(tag) + attrs.map((a) => ' ' + bare(a[0]) + '=' + q(a[1])).join('') + '>');

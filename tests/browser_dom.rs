@@ -105,6 +105,11 @@ struct Rig {
 impl Rig {
     async fn new() -> Rig {
         let reader = create_reader().await;
+        // These tests check fidelity: values as typed (censoring is tested in browser_privacy.rs).
+        let opts = Object::new();
+        Reflect::set(&opts, &"censorInputs".into(), &JsValue::FALSE).unwrap();
+        let configure: Function = Reflect::get(&reader, &"configure".into()).unwrap().dyn_into().unwrap();
+        configure.call1(&reader, &opts).unwrap();
         let changes = Rc::new(Cell::new(0));
         let c = changes.clone();
         let on_change = Closure::<dyn FnMut()>::new(move || c.set(c.get() + 1));
@@ -367,6 +372,14 @@ async fn the_agent_records_the_dom_through_the_guard() {
     );
     Reflect::set(&config, &"wrap".into(), &wrap).unwrap();
     let app = App::start(&config).expect("starts");
+    // DOM recording starts once the site settings are known (here: the request fails at once,
+    // and the most private defaults apply).
+    for _ in 0..200 {
+        if app.dom().is_some() {
+            break;
+        }
+        wait(sleep(5)).await;
+    }
     let driver = app.dom().expect("DOM recording runs");
     for _ in 0..200 {
         if !driver.walking() {
@@ -381,6 +394,8 @@ async fn the_agent_records_the_dom_through_the_guard() {
     assert_matches_page(app.agent().dom().mirror(), "driver mutations");
     let guarded = Reflect::get(&window(), &"__domGuarded".into()).unwrap().as_f64().unwrap_or(0.0);
     assert!(guarded >= 2.0, "slices and observer callbacks go through wrap ({guarded})");
+    // `app.dom()` hands out a shared handle: the recording stops with the last one.
+    drop(driver);
     drop(app);
     assert!(patches_restored(), "the agent's teardown restores the page");
     reset_page();

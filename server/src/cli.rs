@@ -106,11 +106,22 @@ pub enum SiteCommand {
         /// Origin allowed to send recordings, e.g. https://example.com (repeatable; none = any).
         #[arg(long = "origin", value_name = "URL")]
         origins: Vec<String>,
+        #[command(flatten)]
+        settings: crate::site_cli::SettingsArgs,
     },
     /// List sites: wid and allowed origins.
     List {
         #[command(flatten)]
         data: DataArgs,
+    },
+    /// Change a site's settings and print them (JSON); without flags, only print them.
+    Set {
+        /// The site's wid.
+        wid: u64,
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        settings: crate::site_cli::SettingsArgs,
     },
 }
 
@@ -138,13 +149,34 @@ async fn open_store(data: &Path) -> Result<SqliteStore, Box<dyn std::error::Erro
 
 async fn site(cmd: SiteCommand) -> CliResult {
     match cmd {
-        SiteCommand::Add { data, origins } => {
+        SiteCommand::Add { data, origins, settings } => {
             let origins = origins
                 .iter()
                 .map(|o| parse_origin(o))
                 .collect::<Result<Vec<_>, _>>()?;
-            let site = open_store(&data.data).await?.create_site(origins).await?;
+            let mut s = insp_agent::settings::SiteSettings::default();
+            settings.apply(&mut s)?;
+            let store = open_store(&data.data).await?;
+            let site = store.create_site(origins).await?;
+            if !settings.is_empty() {
+                store.set_site_settings(site.wid, s).await?;
+            }
             println!("{}", site.wid);
+        }
+        SiteCommand::Set { wid, data, settings } => {
+            let store = open_store(&data.data).await?;
+            let mut s = store
+                .site_settings(wid)
+                .await?
+                .ok_or_else(|| format!("unknown site {wid}"))?;
+            if !settings.is_empty() {
+                settings.apply(&mut s)?;
+                s = store
+                    .set_site_settings(wid, s)
+                    .await?
+                    .ok_or_else(|| format!("unknown site {wid}"))?;
+            }
+            println!("{}", serde_json::to_string_pretty(&s)?);
         }
         SiteCommand::List { data } => {
             for site in open_store(&data.data).await?.sites().await? {

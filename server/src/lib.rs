@@ -18,6 +18,8 @@ pub mod limits;
 pub mod ratelimit;
 /// HTTP handlers: ingest, API, static files.
 pub mod routes;
+/// `insp site add|set` flags for site settings.
+pub mod site_cli;
 /// Storage trait and the embedded SQLite store.
 pub mod store;
 
@@ -61,6 +63,8 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(routes::ingest::router())
+        .merge(routes::settings::router())
+        .merge(routes::optout::router())
         .nest("/api", routes::api::router(state.clone()));
     if let Some(dir) = &state.settings.examples_dir {
         router = router.nest_service("/examples", ServeDir::new(dir));

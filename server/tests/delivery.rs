@@ -106,7 +106,11 @@ async fn the_session_api_reports_missing_seqs_per_page_load_and_gap_markers() {
     post(1, batch(1, 2_000, 2_500)).await;
     post(1, with_gap(5, 6_000, 2, 4, GapReason::MemoryBound)).await;
     post(1, batch(6, 7_000, 7_500)).await;
-    post(1, with_gap(8, 9_000, 7, 7, GapReason::Rejected { status: 413 })).await;
+    post(
+        1,
+        with_gap(8, 9_000, 7, 7, GapReason::Rejected { status: 413 }),
+    )
+    .await;
     // A duplicate changes nothing (and does not duplicate the marker).
     post(1, with_gap(5, 6_000, 2, 4, GapReason::MemoryBound)).await;
     // Page load 2 starts late: 0 and 1 missing.

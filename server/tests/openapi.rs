@@ -10,6 +10,10 @@ fn openapi_lists_every_route() {
         "/api/sites/{wid}/sessions",
         "/api/sessions/{id}",
         "/inspectlet.js",
+        "/i/v1/settings",
+        "/api/sites/{wid}/settings",
+        "/exclude/{wid}",
+        "/optout",
     ] {
         assert!(
             spec.contains(&format!("\n  {path}:\n")),

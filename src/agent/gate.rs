@@ -155,14 +155,14 @@ impl Agent {
     fn set_settings(&mut self, s: SiteSettings, _now_ms: u64) {
         self.gate.known = true;
         self.gate.deadline_ms = None;
+        if self.gate.gpc && s.honor_gpc {
+            self.opt_out();
+        }
         if s == self.gate.settings {
             return;
         }
         let reconfigure = self.gate.started;
         self.gate.deny = privacy::deny_list(&s.url_deny_params);
-        if self.gate.gpc && s.honor_gpc {
-            self.gate.opted_out = true;
-        }
         self.gate.settings = s;
         self.gate.generation = self.gate.generation.wrapping_add(1);
         if reconfigure {

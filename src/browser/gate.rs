@@ -77,7 +77,7 @@ impl DomSlot {
         if self.unusable.get() {
             return;
         }
-        let Some(reader) = self.reader.clone() else { return };
+        let Some(reader) = self.reader.as_ref().map(|r| JsValue::clone(r).unchecked_into::<Reader>()) else { return };
         self.configure(generation);
         match DomDriver::start(&self.guard, self.agent.clone(), reader, Default::default()) {
             Some(d) => *self.driver.borrow_mut() = Some(Rc::new(d)),

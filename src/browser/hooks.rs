@@ -7,8 +7,9 @@
 //!   `ERRORS_PER_PAGE_MAX` per page load, never the agent's own (`sampling::is_agent_error`).
 //! * Requests: js/hooks.mjs wraps fetch and XMLHttpRequest and reports each finished request;
 //!   the agent's own (to the collector) are dropped here -> `Network` events, at most
-//!   `NETWORK_EVENTS_PER_PAGE_MAX` per page load, off when the site setting says so
-//!   ([`network_capture_enabled`]).
+//!   `NETWORK_EVENTS_PER_PAGE_MAX` per page load. The wrappers are in place only while the
+//!   recording runs and the site setting `record_network` is on ([`network_capture_enabled`],
+//!   checked on every tick: the settings arrive after start).
 //! * `dataLayer`: entries there at start and every later push -> `Agent::data_layer` (`GA: `
 //!   tags). The array is looked for again on every tick (a page may create or replace it after
 //!   the agent loaded). With `disableGACapture` nothing is hooked at all (and a hook in place
@@ -104,11 +105,11 @@ impl Drop for EventHandle {
     }
 }
 
-/// Whether the page's requests are recorded. The site settings the collector serves (privacy
-/// work) are to switch this off; until the agent exposes them, it is on.
-// TODO(settings): read the site setting here once `Agent::settings()` exists.
-pub fn network_capture_enabled(_agent: &Agent) -> bool {
-    true
+/// Whether the page's requests are recorded: the site setting `record_network`, once the
+/// recording runs (before the settings arrive nothing is recorded anyway, and the fallback
+/// settings say no).
+pub fn network_capture_enabled(agent: &Agent) -> bool {
+    agent.recording() && agent.settings().record_network
 }
 
 /// Errors, requests and `dataLayer`; see the module doc. Dropping it removes the listeners;
@@ -116,7 +117,6 @@ pub fn network_capture_enabled(_agent: &Agent) -> bool {
 pub struct PageHooks {
     state: Rc<State>,
     _handles: Vec<EventHandle>,
-    _on_request: Option<Closure<OnRequest>>,
 }
 
 /// `(isFetch, method, url, status, durationMs, requestBytes, responseBytes)`.
@@ -131,6 +131,9 @@ struct State {
     /// The guarded `on_entry` for `hooks.dataLayer`, and whether an array is hooked.
     on_entry: RefCell<Option<(Function, Closure<OnEntry>)>>,
     dl_hooked: Cell<bool>,
+    /// The guarded `on_request` for `hooks.network`, and whether fetch and XHR are wrapped.
+    on_request: RefCell<Option<(Function, Closure<OnRequest>)>>,
+    net_hooked: Cell<bool>,
 }
 
 impl PageHooks {
@@ -142,6 +145,8 @@ impl PageHooks {
             requests: Cell::new(Budget::new(NETWORK_EVENTS_PER_PAGE_MAX)),
             on_entry: RefCell::new(None),
             dl_hooked: Cell::new(false),
+            on_request: RefCell::new(None),
+            net_hooked: Cell::new(false),
         });
         let mut handles = Vec::new();
         let s = state.clone();
@@ -149,9 +154,8 @@ impl PageHooks {
         let s = state.clone();
         handles.extend(EventHandle::on_window(guard, "unhandledrejection", false, move |ev| s.on_rejection(&ev)));
 
-        let mut on_request = None;
-        if let Some(h) = &state.hooks {
-            let s = state.clone();
+        if state.hooks.is_some() {
+            let s = Rc::downgrade(&state);
             let closure = Closure::<OnRequest>::new(
                 move |fetch: JsValue, method: JsValue, url: JsValue, status: JsValue, ms: JsValue, req: JsValue, resp: JsValue| {
                     let num = |v: &JsValue| v.as_f64().filter(|n| n.is_finite() && *n >= 0.0).unwrap_or(0.0);
@@ -164,14 +168,13 @@ impl PageHooks {
                         response_bytes: num(&resp).min(u32::MAX as f64) as u32,
                         fetch: fetch.as_bool().unwrap_or(false),
                     };
-                    s.on_request(info);
+                    if let Some(s) = s.upgrade() {
+                        s.on_request(info);
+                    }
                 },
             );
-            let start = state.agent.try_borrow().map(|a| network_capture_enabled(&a)).unwrap_or(true);
-            if start {
-                h.network(&guard.wrap(closure.as_ref().unchecked_ref()));
-            }
-            on_request = Some(closure);
+            let func = guard.wrap(closure.as_ref().unchecked_ref());
+            *state.on_request.borrow_mut() = Some((func, closure));
 
             let s = Rc::downgrade(&state);
             let closure = Closure::<OnEntry>::new(move |entry: JsValue| {
@@ -182,16 +185,29 @@ impl PageHooks {
             let func = guard.wrap(closure.as_ref().unchecked_ref());
             *state.on_entry.borrow_mut() = Some((func, closure));
         }
-        let hooks = PageHooks { state, _handles: handles, _on_request: on_request };
+        let hooks = PageHooks { state, _handles: handles };
         hooks.poll();
         hooks
     }
 
-    /// On the agent's tick (and at start): hooks `window.dataLayer` when it appeared or was
-    /// replaced, unless GA capture is off.
+    /// On the agent's tick (and at start): wraps or unwraps fetch and XMLHttpRequest as the
+    /// site setting says; hooks `window.dataLayer` when it appeared or was replaced, unless GA
+    /// capture is off.
     pub fn poll(&self) {
         let s = &self.state;
         let Some(h) = &s.hooks else { return };
+        if let Ok(want) = s.agent.try_borrow().map(|a| network_capture_enabled(&a)) {
+            if want != s.net_hooked.get() {
+                if want {
+                    if let Some((func, _)) = s.on_request.borrow().as_ref() {
+                        s.net_hooked.set(h.network(func));
+                    }
+                } else {
+                    h.unhook("network");
+                    s.net_hooked.set(false);
+                }
+            }
+        }
         let capture = s.agent.try_borrow().map(|a| a.ga_capture()).unwrap_or(true);
         if !capture {
             if s.dl_hooked.replace(false) {

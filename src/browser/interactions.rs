@@ -67,6 +67,8 @@ struct State {
     mouse: RefCell<MouseSampler>,
     scroll: RefCell<Throttle<(i32, i32)>>,
     viewport: RefCell<Throttle<(u32, u32)>>,
+    /// The `Device` event waits for the recording to start (site settings known).
+    device_pending: core::cell::Cell<bool>,
 }
 
 impl Interactions {
@@ -77,6 +79,7 @@ impl Interactions {
             mouse: RefCell::new(MouseSampler::new(opts.mouse_gap_ms, opts.mouse_batch_ms)),
             scroll: RefCell::new(Throttle::new(opts.scroll_ms)),
             viewport: RefCell::new(Throttle::new(opts.resize_ms)),
+            device_pending: core::cell::Cell::new(true),
         });
         // The size at start is in `Start`: only changes are recorded.
         if let Some((w, h)) = inner_size() {
@@ -108,7 +111,7 @@ impl Interactions {
         on("visibilitychange", |s, _| {
             s.record(dom::now_ms(), EventData::Visibility { hidden: dom::hidden() }, false);
         });
-        state.record(dom::now_ms(), EventData::Device(device()), false);
+        state.device();
         Interactions { state, _handles: handles }
     }
 
@@ -116,6 +119,7 @@ impl Interactions {
     pub fn poll(&self) {
         let now = dom::now_ms();
         let s = &self.state;
+        s.device();
         let batch = s.mouse.borrow_mut().poll(now);
         s.moves(batch);
         let scroll = s.scroll.borrow_mut().poll(now);
@@ -144,6 +148,15 @@ impl State {
         if let Ok(mut a) = self.agent.try_borrow_mut() {
             a.record_visit_at(t_ms, data, active);
         }
+    }
+
+    /// The page load's one `Device` event, once the recording runs.
+    fn device(&self) {
+        if !self.device_pending.get() || !self.agent.try_borrow().is_ok_and(|a| a.recording()) {
+            return;
+        }
+        self.device_pending.set(false);
+        self.record(dom::now_ms(), EventData::Device(device()), false);
     }
 
     fn id_of(&self, node: &JsValue) -> NodeId {

@@ -56,7 +56,9 @@
 //!   `Css` on a `link` replaces the element by `<style>` with that text (keeping `media`), on
 //!   a `style` it replaces the element's text; an `Opaque` element is written with its
 //!   attributes minus `src` / `srcdoc`, plus `data-insp-opaque` and, with a `Size` prop, a
-//!   `style` giving that width and height, and without content; `Scroll` is not written;
+//!   `style` giving that width and height (for an HTML element other than a frame, the
+//!   placeholder of an ignored element: also a grey background, and `display:inline-block`
+//!   for inline elements), and without content; `Scroll` is not written;
 //! * comments: `-->`, `--!>` and a leading `>` / `->` are defused with `&gt;` (the comment
 //!   text changes, but the document structure survives); CDATA is written as CDATA inside
 //!   SVG / MathML and as escaped text elsewhere (where the parser has no CDATA);
@@ -933,7 +935,14 @@ impl Mirror {
             }) {
                 Some((w, h)) => {
                     let sep = if style.is_empty() || style.trim_end().ends_with(';') { "" } else { ";" };
-                    push_attr(out, "style", &alloc::format!("{style}{sep}width:{w}px;height:{h}px"));
+                    // A placeholder of an ignored element (src/privacy.rs) is drawn as a grey
+                    // box; an inline one gets a box that can take a size.
+                    let extra = match () {
+                        _ if tag == "iframe" || tag == "frame" || !html => "",
+                        _ if is_inline(tag) => ";display:inline-block;background:#e4e4e4",
+                        _ => ";background:#e4e4e4",
+                    };
+                    push_attr(out, "style", &alloc::format!("{style}{sep}width:{w}px;height:{h}px{extra}"));
                 }
                 None if !style.is_empty() => push_attr(out, "style", style),
                 None => {}
@@ -1027,6 +1036,15 @@ pub(crate) fn set_prop(e: &mut Element, prop: Prop) {
         Some(p) => *p = prop,
         None => e.props.push(prop),
     }
+}
+
+/// HTML elements laid out inline by default, whose placeholder needs `inline-block` to take a size.
+fn is_inline(tag: &str) -> bool {
+    matches!(
+        tag,
+        "a" | "abbr" | "b" | "bdi" | "bdo" | "cite" | "code" | "data" | "dfn" | "em" | "font" | "i" | "kbd" | "label"
+            | "mark" | "q" | "s" | "samp" | "small" | "span" | "strong" | "sub" | "sup" | "time" | "u" | "var"
+    )
 }
 
 fn is_void(tag: &str) -> bool {

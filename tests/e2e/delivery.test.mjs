@@ -60,9 +60,10 @@ async function openTab(b, path) {
 
 const outbox = (tab) => tab.evaluate(() => window.__inspAgent.outbox());
 
-/** Waits until everything the tab's agent sealed was delivered. */
+/** Waits until everything the tab's agent sealed was delivered (at least the first meta delta
+ * and the first batch, sealed 5 s after start). */
 async function idle(tab, timeoutMs = 30_000) {
-  await poll(async () => (await outbox(tab)).items === 0 && (await outbox(tab)).delivered > 0, {
+  await poll(async () => (await outbox(tab)).items === 0 && (await outbox(tab)).delivered >= 2, {
     timeoutMs,
     what: 'the outbox to empty',
   });
@@ -90,14 +91,22 @@ async function pidOf(sid, suffix) {
 
 /** The delivery record of one page load, once `pred` holds for it. */
 async function deliveryWhen(sid, pid, pred, what, timeoutMs = 40_000) {
-  return poll(
-    async () => {
-      const s = await session(sid);
-      const d = s.delivery.find((x) => x.pid === pid);
-      return d && pred(d, s) ? d : null;
-    },
-    { timeoutMs, what },
-  );
+  let last = null;
+  try {
+    return await poll(
+      async () => {
+        const s = await session(sid);
+        const d = s.delivery.find((x) => x.pid === pid);
+        last = { pid, delivery: s.delivery, tags: s.tags };
+        return d && pred(d, s) ? d : null;
+      },
+      { timeoutMs, what },
+    );
+  } catch (e) {
+    const log = proxy.log.filter((x) => x.sid === sid).map((x) => [x.kind, x.pid, x.seq, x.gzip, x.action, x.status]);
+    e.message += `\nsession: ${JSON.stringify(last)}\nproxy log: ${JSON.stringify(log)}`;
+    throw e;
+  }
 }
 
 const contiguous = (d) => d.missing.length === 0 && d.last_seq !== null && d.batches === d.last_seq + 1;
@@ -396,11 +405,12 @@ describe('delivery without loss', () => {
       assert.ok(d.gaps.every((g) => g.reason === 'memory_bound'));
       // After the last hole, a new full snapshot makes the rest playable.
       const lastHole = d.missing.at(-1).last_seq;
-      const events = await eventsOf(sid, pid);
-      assert.ok(
-        events.some((e) => e.seq > lastHole && e.data.FullSnapshot),
-        'a full snapshot after the gap',
-      );
+      const snapshots = async () =>
+        (await eventsOf(sid, pid)).filter((e) => e.data.FullSnapshot).map((e) => e.seq);
+      await poll(async () => (await snapshots()).some((seq) => seq > lastHole), {
+        timeoutMs: 20_000,
+        what: `a full snapshot after the gap ending at seq ${lastHole} (${JSON.stringify(d)})`,
+      });
       await cdp.detach();
     });
   });

@@ -31,8 +31,8 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { collectorBin, openBrowser, poll, startCollector } from './lib.mjs';
-import { corpusPages, firstDiff, keep, recordPage, replayerTab, rustCanonical, startSite } from './oracle/harness.mjs';
+import { collectorBin, openBrowser, startCollector } from './lib.mjs';
+import { corpusPages, recordPage, replayerTab, startSite, verifyRecording } from './oracle/harness.mjs';
 
 const STEPS = Number(process.env.INSP_ORACLE_STEPS || 1200);
 const PHASES = Math.max(1, Number(process.env.INSP_ORACLE_CHECKPOINTS || 4));
@@ -49,6 +49,14 @@ let browser;
 let replayer;
 const results = [];
 const runId = Date.now().toString(36);
+
+// Pages rrweb's Replayer cannot play (its own bugs; the Rust engine is still compared).
+const RRWEB_SKIP = {
+  '/html/form-fields.html':
+    "a form with an <input name=\"tagName\"> breaks rrweb's virtual DOM (rrdom sameNodeType() calls " +
+    'form.tagName.toUpperCase(), which is the input): every later mutation throws ' +
+    '("Exception in mutation element.tagName.toUpperCase is not a function")',
+};
 
 function seedFor(page) {
   let h = SEED >>> 0;
@@ -70,7 +78,12 @@ const PAGES = [
 
 before(async () => {
   collectorBin(); // throws with build instructions when missing
-  collector = await startCollector({ extraArgs: ['--rate-per-s', '100000', '--rate-burst', '100000'] });
+  const extraArgs = ['--rate-per-s', '100000', '--rate-burst', '100000'];
+  // Input censoring (on by default) masks every form value and textarea text: the oracle
+  // compares content, so it records with censoring off; secret fields stay masked (canon.js).
+  collector = await startCollector({ extraArgs, siteArgs: ['--censor-inputs', 'false'] }).catch(() =>
+    startCollector({ extraArgs }),
+  );
   site = await startSite({ collector, corpusDir: CORPUS });
   browser = await openBrowser();
   if (RRWEB) replayer = await replayerTab(browser, site);
@@ -120,76 +133,23 @@ for (const page of PAGES) {
       throw e;
     }
     const { events, sid } = rec;
-    const points = [...rec.checkpoints, rec.final];
     const nEvents = events.page_loads.reduce((n, l) => n + l.events.length, 0);
     t.diagnostic(
       `session ${sid}: ${events.page_loads.length} page load(s), ${nEvents} events, recorded in ${rec.recordMs} ms; ` +
         `changes: ${JSON.stringify(rec.stats.counts)}; threw: ${JSON.stringify(rec.stats.threw)}`,
     );
-    const report = (engine, cp, offset, diff, liveText, replayText) => {
-      const base = `${slug}.${points.indexOf(cp)}`;
-      const files = [keep(OUT, `${base}.live.txt`, liveText), keep(OUT, `${base}.${engine}.txt`, replayText ?? '')];
-      failures.push(`[${page}] ${cp.label}, +${offset} ms, ${engine}: ${diff}\n  files: ${files.join(' ')}`);
-    };
+    if (RRWEB_SKIP[page]) t.diagnostic(`rrweb comparison skipped: ${RRWEB_SKIP[page]}`);
+    const rrTab = RRWEB_SKIP[page] ? null : replayer;
+    failures.push(...(await verifyRecording({ collector, replayer: rrTab, rec, page, slug, out: OUT })));
 
-    // The Rust engine.
-    for (const cp of points) {
-      const offset = cp.t - events.start_ms;
-      const r = await rustCanonical(collector, sid, offset);
-      if (r.text === null) {
-        failures.push(`[${page}] ${cp.label}, +${offset} ms, rust: no document (${r.error})`);
-        continue;
-      }
-      if (r.note) failures.push(`[${page}] ${cp.label}, +${offset} ms, rust: ${r.note}`);
-      const d = firstDiff(cp.exact, r.text, { replayName: 'rust' });
-      if (d) report('rust', cp, offset, d, cp.exact, r.text);
-    }
-
-    // rrweb's Replayer on the export.
-    if (RRWEB) {
-      const rr = await collector.api(`/api/sessions/${encodeURIComponent(sid)}/rrweb`);
-      await replayer.evaluate((ev) => window.__load(ev), rr);
-      const first = rr[0].timestamp;
-      for (const cp of points) {
-        const offset = cp.t - first;
-        await replayer.evaluate((o) => window.replayer.pause(o), offset);
-        const text = await replayer.evaluate(() => window.__canon());
-        const d = firstDiff(cp.rr, text, { replayName: 'rrweb' });
-        if (d) report('rrweb-seek', cp, offset, d, cp.rr, text);
-      }
-      // Real-time play (rrweb's live DOM path rather than its virtual DOM) to the end.
-      await replayer.evaluate(() => {
-        window.__finished = false;
-        window.replayer.play(0);
-      });
-      try {
-        await poll(() => replayer.evaluate(() => window.__finished), {
-          timeoutMs: 30_000,
-          intervalMs: 100,
-          what: 'rrweb to play to the end',
-        });
-        const text = await replayer.evaluate(() => window.__canon());
-        const d = firstDiff(rec.final.rr, text, { replayName: 'rrweb' });
-        if (d) report('rrweb-play', rec.final, rr.at(-1).timestamp - first, d, rec.final.rr, text);
-      } catch (e) {
-        failures.push(`[${page}] rrweb play: ${e.message}`);
-      }
-      const warnings = await replayer.evaluate(() => window.__warnings.slice(0, 5));
-      const nWarn = await replayer.evaluate(() => window.__warnings.length);
-      if (nWarn) failures.push(`[${page}] rrweb warned ${nWarn} time(s), first: ${warnings.map((w) => w.slice(0, 300)).join(' | ')}`);
-    }
-
-    if (failures.length) {
-      // Everything needed to reproduce offline: the decoded events, and the rrweb export.
-      keep(OUT, `${slug}.events.json`, JSON.stringify(events));
-      if (RRWEB) keep(OUT, `${slug}.rrweb.json`, JSON.stringify(await collector.api(`/api/sessions/${encodeURIComponent(sid)}/rrweb`)));
-      keep(OUT, `${slug}.checkpoints.json`, JSON.stringify(points.map((p) => ({ label: p.label, t: p.t, offset: p.t - events.start_ms }))));
-    }
     results.push({ page, ok: failures.length === 0, steps: STEPS, events: nEvents, ms: Date.now() - started, failures: failures.length });
     if (failures.length) {
-      const shown = failures.slice(0, 4).join('\n\n');
-      const more = failures.length > 4 ? `\n\n(${failures.length - 4} more; texts in ${OUT})` : '';
-      assert.fail(`${failures.length} difference(s) between the live page and its replay:\n\n${shown}${more}`);
+      // Every failure's first line, then the details of the first few.
+      const heads = failures.map((f) => '  - ' + f.split('\n')[0].slice(0, 300)).join('\n');
+      const shown = failures.slice(0, 3).join('\n\n');
+      assert.fail(
+        `${failures.length} difference(s) between the live page and its replay (texts in ${OUT}):\n${heads}\n\n${shown}`,
+      );
     }
   });
 }

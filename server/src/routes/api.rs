@@ -18,6 +18,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/sites/{wid}/sessions", get(list_sessions))
         .route("/sessions/{id}", get(get_session))
         .merge(super::replay::router())
+        .merge(super::settings::api_router())
         .route_layer(middleware::from_fn_with_state(state, require_key))
 }
 

@@ -94,10 +94,9 @@ async fn accept(state: &AppState, req: Request, reflect: &mut bool) -> Result<()
         .await
         .map_err(|_| Error::Internal("decode permits closed".into()))?;
     let decode_limits = limits.clone();
-    let (env, raw) = tokio::task::spawn_blocking(move || {
-        decode(body, params.gzip, params.crc, &decode_limits)
-    })
-    .await??;
+    let (env, raw) =
+        tokio::task::spawn_blocking(move || decode(body, params.gzip, params.crc, &decode_limits))
+            .await??;
     drop(permit);
 
     if env.wid != params.wid {
@@ -117,6 +116,15 @@ async fn accept(state: &AppState, req: Request, reflect: &mut bool) -> Result<()
             return Err(Error::bad_request(format!(
                 "meta carries over {META_TAGS_MAX} tags or {META_PAGES_MAX} pages"
             )));
+        }
+    }
+    // Tag keys the site blocks are dropped, never stored (see routes/settings.rs).
+    let mut env = env;
+    if let EnvBody::Meta(m) = &mut env.body {
+        if !m.tags.is_empty() {
+            if let Some(s) = state.store.site_settings(params.wid).await? {
+                m.tags.retain(|t| !s.tag_key_blocked(&t.key));
+            }
         }
     }
     state.store.ingest(env, raw).await?;

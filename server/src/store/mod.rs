@@ -2,6 +2,7 @@
 //! will implement the same trait. Methods are async so a network database fits without
 //! blocking; the SQLite store runs its calls on blocking threads.
 
+mod site_settings;
 mod sqlite;
 
 pub use sqlite::SqliteStore;
@@ -182,4 +183,14 @@ pub trait Store: Send + Sync + 'static {
     /// (number of batches, their total size in bytes) of a session: changes whenever a batch
     /// is stored, so replay can cache what it decoded (batches are never rewritten).
     async fn batch_stamp(&self, sid: &str) -> Result<(u64, u64)>;
+
+    /// A site's settings (the defaults until changed); `None` for an unknown site.
+    async fn site_settings(&self, wid: u64) -> Result<Option<insp_agent::settings::SiteSettings>>;
+    /// Replaces a site's settings (normalized, see `SiteSettings::normalize`) and returns what
+    /// was stored; `None` for an unknown site.
+    async fn set_site_settings(
+        &self,
+        wid: u64,
+        settings: insp_agent::settings::SiteSettings,
+    ) -> Result<Option<insp_agent::settings::SiteSettings>>;
 }

@@ -84,6 +84,13 @@ CREATE TABLE gap_markers (
     status        INTEGER,
     PRIMARY KEY (sid, pid, seq, idx)
 ) WITHOUT ROWID;
+"#,
+    // 3: per-site settings (insp_agent::settings::SiteSettings as JSON); no row = the defaults.
+    r#"
+CREATE TABLE site_settings (
+    wid      INTEGER PRIMARY KEY REFERENCES sites(wid),
+    settings TEXT NOT NULL
+);
 "#];
 
 #[derive(Clone)]
@@ -578,5 +585,17 @@ impl Store for SqliteStore {
             Ok((n.max(0) as u64, bytes.max(0) as u64))
         })
         .await
+    }
+
+    async fn site_settings(&self, wid: u64) -> Result<Option<insp_agent::settings::SiteSettings>> {
+        self.read(move |conn| super::site_settings::load(conn, wid)).await
+    }
+
+    async fn set_site_settings(
+        &self,
+        wid: u64,
+        settings: insp_agent::settings::SiteSettings,
+    ) -> Result<Option<insp_agent::settings::SiteSettings>> {
+        self.write(move |conn| super::site_settings::store(conn, wid, settings)).await
     }
 }

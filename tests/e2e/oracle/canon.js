@@ -4,8 +4,10 @@
 //
 // exact(doc)              the mirror's canonical() text (src/dom/mirror.rs) of a live document:
 //                         the logic of liveCanonical() in tests/browser_dom.js, generalised to
-//                         any document, plus the recorder's privacy rule (the `value` attribute
-//                         of a password field is recorded empty).
+//                         any document, plus the recorder's privacy rule for secret fields (the
+//                         `value` of a password, hidden or file input is recorded empty). The
+//                         oracle records with input censoring off and never uses the privacy
+//                         classes (inspectletIgnore, inspectlet-sensitive).
 // rrLive(doc)             the live document in the form it must have once replayed by rrweb
 //                         (see RRWEB below), computed from the live page.
 // rrReplayed(doc, mirror) rrweb's replayed document (`replayer.iframe.contentDocument`,
@@ -29,12 +31,14 @@
 //   `{checked}` and `{selected}` after the element line (rrweb carries values as attributes
 //   and Input events set the properties). A textarea's text children are left out: rrweb
 //   builds them from the value. Masked values (password fields) are compared as "".
+// * rrweb replayer limitations (each with a repro under repros/): event-handler attributes
+//   (onload, onclick, onmouse*) and mixed-case attribute names on HTML elements are left out;
+//   a doctype without a name is written `html`.
 // * Replayer-injected content: nodes rrweb did not build from the recording (not in its
 //   mirror: its `<style>` of replay rules, the text node it makes for `_cssText`, the
 //   doctype it writes for quirks mode), the `rrweb-paused` class on `html`, the
 //   `autocomplete="off"` it puts on every input and textarea, its renaming of `script` to
-//   `noscript`, of `onload` / `onclick` / `onmouse*` attributes to `_on...`, and of a CSP
-//   `meta`'s `content` to `csp-content`.
+//   `noscript`, and of a CSP `meta`'s `content` to `csp-content`.
 // * MathML elements are written without their `math:` prefix: rrweb's format only knows
 //   `isSVG`, and its replayer builds MathML elements in the HTML namespace.
 // * CDATA sections are text (the exporter writes them as rrweb Text nodes: rrweb builds its
@@ -132,8 +136,11 @@
     return '';
   }
 
+  // Secret fields (src/privacy.rs) record no value: password, hidden and file inputs (the
+  // pages and the mutator have none of the other kinds: no autocomplete tokens, secret names
+  // or card numbers).
   function isPassword(n) {
-    return n.namespaceURI === HTML && n.localName.toLowerCase() === 'input' && n.type === 'password';
+    return n.namespaceURI === HTML && n.localName.toLowerCase() === 'input' && /^(password|hidden|file)$/.test(n.type);
   }
 
   // ---- exact: the mirror's canonical() ---------------------------------------------------
@@ -259,7 +266,7 @@
   // (min|max)-device-(width|height) rewritten to (min|max)-(width|height) (done on both sides).
   function unhack(css) {
     css = css.replace(/(min|max)-device-(width|height)/g, '$1-$2');
-    return css.replace(/,\s*[^,{}]*\.\\:hover[^,{}]*(?=\s*[,{])/g, '');
+    return css.replace(/,\s*[^,{}]*\.\\:hover[^,{}]*?(?=\s*[,{])/g, '');
   }
   // Text of a sheet: its rules' cssText, with url() resolved (live: against the sheet's own
   // URL for a linked sheet, the document's otherwise; replayed: absolute only).
@@ -304,9 +311,22 @@
       if (meta.tagName === 'script' && tag === 'noscript') tag = 'script';
       if (meta.tagName === 'link' && tag === 'style' && html) tag = 'link';
     }
+    // Event-handler attributes the replayer renames (onload, onclick, onmouse*): it builds
+    // them as `_onload` etc., but applies later changes to the real name, so a removal
+    // leaves `_onload` behind (repros/rrweb-attr-names.mjs): left out on both sides.
+    attrs = attrs.filter(function (a) {
+      return !/^_?on(load|click|mouse)/.test(a[0]);
+    });
+    // Mixed-case attribute names on HTML elements (setAttributeNS(null, 'dataCamel')): rrweb
+    // builds them with setAttribute (lower case) and its virtual DOM drops them from nodes
+    // added by mutations (repros/rrweb-attr-names.mjs): left out on both sides.
+    if (html) {
+      attrs = attrs.filter(function (a) {
+        return a[0] === a[0].toLowerCase();
+      });
+    }
     if (!live) {
       attrs = attrs.map(function (a) {
-        if (/^_on(load|click|mouse)/.test(a[0])) return [a[0].slice(1), a[1]];
         if (html && tag === 'meta' && a[0] === 'csp-content') return ['content', a[1]];
         return a;
       });
@@ -423,6 +443,8 @@
       if (line === null) return;
       // The export writes CDATA as text (rrweb cannot build CDATA in an HTML document).
       if (n.nodeType === 4) line = '#text ' + q(n.data);
+      // rrweb builds a doctype without a name (`<!DOCTYPE >`) as `html`.
+      if (n.nodeType === 10 && n.name === '') line = '#doctype html|' + bare(n.publicId) + '|' + bare(n.systemId);
       lines.push(pad + line);
       if (info) {
         for (var j = 0; j < info.extra.length; j++) lines.push(pad + '  ' + info.extra[j]);

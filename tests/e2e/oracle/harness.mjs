@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'n
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROOT, poll, sleep, snippet, waitForAgent } from '../lib.mjs';
+import { ROOT, poll, sleep, snippet } from '../lib.mjs';
 import { generatedPages, generatedResources } from './pages.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -72,8 +72,8 @@ export function inject(html, code) {
  * A page requested with `?oracle=TAG` gets the loader (and the session tag TAG); anything
  * else (frames, resources) is served as it is.
  */
-export async function startSite({ collector, corpusDir }) {
-  const gen = generatedPages();
+export async function startSite({ collector, corpusDir, extraPages = {} }) {
+  const gen = { ...generatedPages(), ...extraPages };
   const res = generatedResources();
   const server = http.createServer((req, resp) => {
     const url = new URL(req.url, 'http://x');
@@ -144,18 +144,36 @@ const CHECKPOINT = () => {
  * checkpoint after each, then a final checkpoint after a sentinel comment, flushes the agent
  * (pagehide) and waits for every batch. Returns what the verifiers need.
  */
-export async function recordPage({ browser, site, collector, pagePath, tag, seed, steps, phases, cssDecl }) {
+export async function recordPage({ browser, site, collector, pagePath, tag, seed, steps, phases, cssDecl, phaseFns }) {
   await browser.context.clearCookies();
   const tab = await browser.newPage();
   const t0 = Date.now();
   try {
     await tab.goto(`${site.base}${pagePath}?oracle=${encodeURIComponent(tag)}`, { waitUntil: 'load' });
-    await waitForAgent(tab, 15_000);
+    // Not page.waitForFunction: Playwright's injected script needs the page's MutationObserver,
+    // which a corpus page hijacks.
+    await poll(
+      () =>
+        tab.evaluate(
+          () => !!window.__insp && typeof window.__insp.push === 'function' && window.__insp.push !== Array.prototype.push,
+        ),
+      { timeoutMs: 15_000, intervalMs: 50, what: 'the agent to start' },
+    );
     await tab.evaluate(CANON_JS);
     await tab.evaluate(MUTATOR_JS);
     await tab.evaluate(([s, o]) => window.__oracleMut.init(s, o), [seed, { cssDecl }]);
     const checkpoints = [];
-    const per = Math.max(1, Math.floor(steps / phases));
+    // A repro replaces the mutator by its own functions, one per phase (as source text).
+    for (const [i, fn] of (phaseFns || []).entries()) {
+      await tab.evaluate(async (src) => {
+        await new Promise((r) => setTimeout(r, 80));
+        await (0, eval)(`(${src})`)();
+        await window.__oracleMut.settle();
+      }, fn);
+      checkpoints.push({ label: `repro phase ${i + 1}`, ...(await tab.evaluate(CHECKPOINT)) });
+    }
+    if (phaseFns) phases = 0;
+    const per = Math.max(1, Math.floor(steps / Math.max(1, phases)));
     for (let i = 0; i < phases; i++) {
       const n = i === phases - 1 ? steps - per * (phases - 1) : per;
       await tab.evaluate(async (n) => {
@@ -338,6 +356,80 @@ export function keep(dir, name, text) {
   const p = path.join(dir, name);
   writeFileSync(p, text);
   return p;
+}
+
+/**
+ * Every difference between the recording's checkpoints and their replays: the Rust engine at
+ * each checkpoint, rrweb seeking to each checkpoint and playing to the end (`replayer`: the
+ * tab of replayerTab(), or null to skip rrweb). The texts (and on failure the decoded events
+ * and the rrweb export) are written under `out`.
+ */
+export async function verifyRecording({ collector, replayer, rec, page, slug, out }) {
+  const failures = [];
+  const { events, sid } = rec;
+  const points = [...rec.checkpoints, rec.final];
+  const report = (engine, cp, offset, diff, liveText, replayText) => {
+    const base = `${slug}.${points.indexOf(cp)}`;
+    const files = [keep(out, `${base}.${engine}.live.txt`, liveText), keep(out, `${base}.${engine}.txt`, replayText ?? '')];
+    failures.push(`[${page}] ${cp.label}, +${offset} ms, ${engine}: ${diff}\n  files: ${files.join(' ')}`);
+  };
+
+  // The Rust engine.
+  for (const cp of points) {
+    const offset = cp.t - events.start_ms;
+    const r = await rustCanonical(collector, sid, offset);
+    if (r.text === null) {
+      failures.push(`[${page}] ${cp.label}, +${offset} ms, rust: no document (${r.error})`);
+      continue;
+    }
+    if (r.note) failures.push(`[${page}] ${cp.label}, +${offset} ms, rust: ${r.note}`);
+    const d = firstDiff(cp.exact, r.text, { replayName: 'rust' });
+    if (d) report('rust', cp, offset, d, cp.exact, r.text);
+  }
+
+  // rrweb's Replayer on the export.
+  let rr = null;
+  if (replayer) {
+    rr = await collector.api(`/api/sessions/${encodeURIComponent(sid)}/rrweb`);
+    await replayer.evaluate((ev) => window.__load(ev), rr);
+    const first = rr[0].timestamp;
+    for (const cp of points) {
+      const offset = cp.t - first;
+      await replayer.evaluate((o) => window.replayer.pause(o), offset);
+      const text = await replayer.evaluate(() => window.__canon());
+      const d = firstDiff(cp.rr, text, { replayName: 'rrweb' });
+      if (d) report('rrweb-seek', cp, offset, d, cp.rr, text);
+    }
+    // Real-time play (rrweb's live DOM path rather than its virtual DOM) to the end.
+    await replayer.evaluate(() => {
+      window.__finished = false;
+      window.replayer.play(0);
+    });
+    try {
+      await poll(() => replayer.evaluate(() => window.__finished), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        what: 'rrweb to play to the end',
+      });
+      const text = await replayer.evaluate(() => window.__canon());
+      const d = firstDiff(rec.final.rr, text, { replayName: 'rrweb' });
+      if (d) report('rrweb-play', rec.final, rr.at(-1).timestamp - first, d, rec.final.rr, text);
+    } catch (e) {
+      failures.push(`[${page}] rrweb play: ${e.message}`);
+    }
+    const warnings = await replayer.evaluate(() => window.__warnings.slice(0, 5));
+    const nWarn = await replayer.evaluate(() => window.__warnings.length);
+    if (nWarn) {
+      failures.push(`[${page}] rrweb warned ${nWarn} time(s), first: ${warnings.map((w) => w.slice(0, 300)).join(' | ')}`);
+    }
+  }
+  if (failures.length) {
+    // Everything needed to look closer offline: the decoded events, and the rrweb export.
+    keep(out, `${slug}.events.json`, JSON.stringify(events));
+    if (rr) keep(out, `${slug}.rrweb.json`, JSON.stringify(rr));
+    keep(out, `${slug}.checkpoints.json`, JSON.stringify(points.map((p) => ({ label: p.label, t: p.t, offset: p.t - events.start_ms }))));
+  }
+  return failures;
 }
 
 export { sleep };

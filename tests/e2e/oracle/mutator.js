@@ -393,7 +393,13 @@
         }
       }
       frame.addEventListener('load', fin, { once: true });
-      setTimeout(fin, 3000);
+      // A frame removed (or moved away and back, which reloads it) may never fire load.
+      var started = Date.now();
+      (function check() {
+        if (done) return;
+        if (!frame.isConnected || Date.now() - started > 3000) return fin();
+        setTimeout(check, 50);
+      })();
     });
     pending.push(p);
   }
