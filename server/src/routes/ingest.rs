@@ -38,9 +38,12 @@ async fn ingest(State(state): State<AppState>, req: Request) -> Response {
         Ok(()) => Json(serde_json::json!({ "ok": true })).into_response(),
         Err(e) => e.into_response(),
     };
+    // A refusal carries no data, so any page may read it: the agent then sees the 4xx and
+    // stops retrying instead of taking it for a network failure.
+    let readable = reflect || res.status().is_client_error();
     let h = res.headers_mut();
     h.append(header::VARY, HeaderValue::from_static("Origin"));
-    if let (true, Some(origin)) = (reflect, origin) {
+    if let (true, Some(origin)) = (readable, origin) {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         h.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
