@@ -110,7 +110,10 @@ export interface Insp {
   /**
    * Tells the agent whether the visitor has consented to recording. `granted` must be an
    * explicit boolean: consent is never assumed, so a missing value is ignored (with a
-   * warning in debug mode).
+   * warning in debug mode). `consent(false)` before the agent loads holds everything: nothing
+   * is recorded, stored (no cookie) or sent until `consent(true)`; tags and identity given
+   * meanwhile are kept in memory and sent then. `consent(false)` later stops recording and
+   * drops what was not sent yet.
    */
   consent(granted: boolean): void;
 }

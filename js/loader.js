@@ -1,9 +1,10 @@
 // insp loader: loads the wasm agent and hands it its configuration (with the `wrap` guard).
 // Nothing else lives here.
 //
-// scripts/build-dist.sh wraps this file, after the wasm-bindgen "no-modules" glue and the DOM
-// reader, in
-//   (function(){ "use strict"; <glue>; <js/reader.mjs without `export`>; <this file> })();
+// scripts/build-dist.sh wraps this file, after the wasm-bindgen "no-modules" glue, the DOM
+// reader and the page hooks, in
+//   (function(){ "use strict"; <glue>; <js/reader.mjs without `export`>;
+//                <js/hooks.mjs without `export`>; <this file> })();
 // so `wasm_bindgen` below is the glue's local binding, and `return` leaves the IIFE.
 // Every `var` here is hoisted into that same IIFE: never name one after a global the glue may
 // read (self, window, location, document, URL, fetch, ...).

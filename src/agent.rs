@@ -196,7 +196,7 @@ impl Agent {
             self.log.push((Level::Warn, w));
         }
         let Some(cmd) = parsed.command else { return };
-        self.debug_log(|| format!("command {:?}", cmd));
+        self.debug_log(|| format!("command {}", cmd.describe()));
         match cmd {
             Command::Wid(w) => {
                 if self.wid.is_some_and(|old| old != w) {
@@ -382,7 +382,14 @@ impl Agent {
                 }
             }
             Verdict::Retry { at_ms } => {
-                self.debug_log(|| format!("request {id} failed ({outcome:?}); retry at {at_ms}"));
+                self.debug_log(|| {
+                    let why = match outcome {
+                        Outcome::Status { status, .. } => format!("HTTP {status}"),
+                        Outcome::Failed => String::from("no answer"),
+                        Outcome::Beacon { .. } => String::from("beacon"),
+                    };
+                    format!("request {id} failed ({why}); retry at {at_ms}")
+                });
             }
             _ => {}
         }
@@ -439,7 +446,7 @@ impl Agent {
             }
             let mut marks = d.carried.clone();
             marks.push(GapMark { from_seq: d.from_seq, to_seq: d.to_seq, bytes: d.bytes, reason });
-            marks.sort_by_key(|m| m.from_seq);
+            crate::sort::sort_by_key(&mut marks, |m| m.from_seq);
             let mut merged: Vec<GapMark> = Vec::new();
             for m in marks {
                 match merged.last_mut() {
@@ -568,8 +575,9 @@ impl Agent {
     }
 
     fn page_view(&mut self, now_ms: u64, url: String, title: String, virtual_: bool) {
-        let url = self.redact_url(url);
         self.last_page = (url.clone(), title.clone());
+        // What is sent carries no deny-listed URL parameter (src/privacy.rs).
+        let url = self.redact_url(url);
         self.pending_pages.push(PageView { idx: self.page_idx, t_ms: now_ms, url, title, virtual_ });
         self.page_idx += 1;
         self.schedule_meta(now_ms);
@@ -592,7 +600,7 @@ impl Agent {
         }
         let dt_ms = now_ms.saturating_sub(self.batch_t0_ms).min(u32::MAX as u64) as u32;
         let ev = Event { dt_ms, data };
-        self.events_bytes += postcard::experimental::serialized_size(&ev).unwrap_or(0);
+        self.events_bytes += codec::encoded_len(&ev);
         self.events.push(ev);
     }
 }
@@ -604,7 +612,7 @@ fn split_events(events: Vec<Event>, max_bytes: usize) -> Vec<Vec<Event>> {
     let mut cur: Vec<Event> = Vec::new();
     let mut size = 0usize;
     for e in events {
-        let n = postcard::experimental::serialized_size(&e).unwrap_or(0);
+        let n = codec::encoded_len(&e);
         if !cur.is_empty() && size + n > max_bytes {
             out.push(core::mem::take(&mut cur));
             size = 0;

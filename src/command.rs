@@ -49,6 +49,36 @@ pub enum Command {
     Consent(bool),
 }
 
+impl Command {
+    /// The command as the debug log shows it. Hand-written: `{:?}` would bring `Debug` of
+    /// strings (escaping, Unicode tables) into the wasm for one debug line.
+    pub fn describe(&self) -> String {
+        match self {
+            Command::Wid(w) => format!("wid {w}"),
+            Command::Identify(id) => format!("identify '{id}'"),
+            Command::TagSession(tags) => {
+                let mut s = String::from("tagSession");
+                for t in tags {
+                    s.push_str(" '");
+                    s.push_str(&t.key);
+                    if let Some(v) = &t.value {
+                        s.push_str("'='");
+                        s.push_str(v);
+                    }
+                    s.push('\'');
+                }
+                s
+            }
+            Command::DisableGaCapture => String::from("disableGACapture"),
+            Command::VirtualPage(Some(url)) => format!("virtualPage '{url}'"),
+            Command::VirtualPage(None) => String::from("virtualPage (current URL)"),
+            Command::Debug(on) => format!("debug {on}"),
+            Command::Collector(url) => format!("collector '{url}'"),
+            Command::Consent(on) => format!("consent {on}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Parsed {
     pub command: Option<Command>,

@@ -39,7 +39,7 @@ pub fn map_entry(entry: &Value) -> Vec<Tag> {
 pub fn map_arguments(pairs: &[(String, Value)]) -> Vec<Tag> {
     let mut items: Vec<(usize, &Value)> =
         pairs.iter().filter_map(|(k, v)| k.parse::<usize>().ok().map(|i| (i, v))).collect();
-    items.sort_by_key(|(i, _)| *i);
+    crate::sort::sort_by_key(&mut items, |(i, _)| *i);
     let items: Vec<Value> = items.into_iter().map(|(_, v)| v.clone()).collect();
     from_gtag(&items)
 }

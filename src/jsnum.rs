@@ -5,10 +5,19 @@
 //! Rust's `{:e}` already yields the shortest round-trip digits (the same digits the spec
 //! asks for); only the layout (plain vs exponential, where the dot goes) is done here.
 
+#[cfg(not(target_arch = "wasm32"))]
 use alloc::format;
 use alloc::string::String;
 
+/// `String(x)` for a JavaScript Number. In the browser the engine prints it (the same string
+/// by definition, and no float formatting code in the wasm).
+#[cfg(target_arch = "wasm32")]
+pub fn number_to_string(x: f64) -> String {
+    crate::browser::convert::number_to_string(x)
+}
+
 /// `String(x)` for a JavaScript Number.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn number_to_string(x: f64) -> String {
     if x.is_nan() {
         return "NaN".into();
@@ -41,6 +50,7 @@ pub fn number_to_string(x: f64) -> String {
     layout(&digits, e)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Lays out digits `d1 d2 ... dk` with value `0.d1...dk * 10^n` where `n = e + 1`,
 /// following steps 6-10 of ECMA-262 Number::toString.
 fn layout(digits: &str, e: i32) -> String {

@@ -14,6 +14,8 @@ pub mod codec;
 pub mod value;
 /// JavaScript's Number-to-string conversion.
 pub mod jsnum;
+/// A stable sort with little code per element type (the wasm size budget).
+pub mod sort;
 /// Queue entries -> commands, with warnings that name the command.
 pub mod command;
 /// Tag flattening, stringification, limits and merge rules.

@@ -158,11 +158,7 @@ pub fn children_ctx(ctx: Ctx, html_tag: &str, value_rule: Option<Treat>) -> Ctx 
             Some(Treat::Mask) => c |= CTX_TEXT_MASK,
             _ => {}
         },
-        "select" => {
-            if value_rule.is_some_and(|r| r != Treat::Keep) {
-                c |= CTX_OPTIONS_HIDDEN;
-            }
-        }
+        "select" if value_rule.is_some_and(|r| r != Treat::Keep) => c |= CTX_OPTIONS_HIDDEN,
         _ => {}
     }
     c
@@ -319,9 +315,8 @@ pub fn is_secret_field(f: &FieldAttrs<'_>) -> bool {
 pub fn value_rule(ctx: Ctx, secret: bool, censorable: bool, censor_inputs: bool) -> Treat {
     if secret {
         Treat::Drop
-    } else if ctx & CTX_SENSITIVE != 0 {
-        Treat::Mask
-    } else if censor_inputs && censorable && ctx & CTX_WHITELIST == 0 {
+    } else if ctx & CTX_SENSITIVE != 0 || (censor_inputs && censorable && ctx & CTX_WHITELIST == 0) {
+        // Sensitive content, or censored and not whitelisted.
         Treat::Mask
     } else {
         Treat::Keep
@@ -405,7 +400,7 @@ pub fn luhn(digits: &[u8]) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 // ---- URLs ----------------------------------------------------------------------------------
@@ -419,7 +414,7 @@ pub fn param_denied(name: &str, deny: &[String]) -> bool {
     }
     let decoded = percent_decode(name);
     let lower = decoded.to_ascii_lowercase();
-    if deny.iter().any(|d| *d == lower) {
+    if deny.contains(&lower) {
         return true;
     }
     words(&decoded).iter().any(|w| deny.iter().any(|d| d == w))

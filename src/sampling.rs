@@ -205,30 +205,42 @@ pub fn cap(s: &str, max_chars: usize) -> String {
     }
 }
 
-/// A request to the collector itself (the agent's own traffic), never recorded as the page's.
+/// The agent's own request (ingest and settings: everything under `{collector}/i/`), never
+/// recorded as the page's. Other URLs of the collector's origin are the page's own (demo pages
+/// served by the collector, say).
 pub fn is_agent_url(url: &str, collector: &str) -> bool {
-    if collector.is_empty() {
-        return false;
-    }
-    match url.strip_prefix(collector) {
-        Some(rest) => rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'),
-        None => false,
-    }
+    under(url, collector).is_some_and(|rest| rest.starts_with("/i/"))
 }
 
-/// An error that came from the agent's own script (`inspectlet.js`, `insp.wasm` from the
-/// collector): thrown there and with no frame of the page's code in its stack. A page error
-/// that merely passes through one of the agent's wrappers (a page's `pushState` throwing, say)
-/// still has the page's frames below it, and is the page's.
+/// A script of the agent's own, as served by the collector (`inspectlet.js`, `insp.wasm`,
+/// `insp.mjs`).
+pub fn is_agent_script(url: &str, collector: &str) -> bool {
+    under(url, collector)
+        .is_some_and(|rest| ["/inspectlet.js", "/insp.wasm", "/insp.mjs"].iter().any(|p| rest.starts_with(p)))
+}
+
+/// What follows the collector base in `url`, when `url` is under it.
+fn under<'a>(url: &'a str, collector: &str) -> Option<&'a str> {
+    if collector.is_empty() {
+        return None;
+    }
+    let rest = url.strip_prefix(collector)?;
+    (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?')).then_some(rest)
+}
+
+/// An error that came from the agent's own script: thrown there and with no frame of the
+/// page's code in its stack. A page error that merely passes through one of the agent's
+/// wrappers (a page's `pushState` throwing, say) still has the page's frames below it, and is
+/// the page's.
 pub fn is_agent_error(source: &str, stack: &str, collector: &str) -> bool {
-    if collector.is_empty() || !is_agent_url(source, collector) {
+    if !is_agent_script(source, collector) {
         return false;
     }
     // Stack lines that name a script location: `at f (https://...:1:2)`, `f@https://...`.
     !stack.lines().any(|line| match line.find("://") {
         Some(i) => {
             let start = line[..i].rfind(['(', '@', ' ']).map_or(0, |j| j + 1);
-            !is_agent_url(&line[start..], collector)
+            !is_agent_script(&line[start..], collector)
         }
         None => false,
     })

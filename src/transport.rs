@@ -693,7 +693,7 @@ impl Outbox {
         if items.is_empty() {
             return None;
         }
-        postcard::to_allocvec(&Stored { v: STORED_VERSION, items }).ok()
+        crate::codec::to_vec(&Stored { v: STORED_VERSION, items })
     }
 
     /// Takes the requests an earlier page load of the tab stored; they are sent first, with

@@ -190,6 +190,13 @@ export function nativesRestored() {
     XMLHttpRequest.prototype.send === window.__nativeSend
   );
 }
+export function networkNative() {
+  return (
+    window.fetch === window.__nativeFetch &&
+    XMLHttpRequest.prototype.open === window.__nativeOpen &&
+    XMLHttpRequest.prototype.send === window.__nativeSend
+  );
+}
 export function wrappersLookNative() {
   return (
     window.fetch.name === 'fetch' &&

@@ -75,6 +75,8 @@ extern "C" {
     fn remember_native();
     #[wasm_bindgen(js_name = nativesRestored)]
     fn natives_restored() -> bool;
+    #[wasm_bindgen(js_name = networkNative)]
+    fn network_native() -> bool;
     #[wasm_bindgen(js_name = wrappersLookNative)]
     fn wrappers_look_native() -> bool;
     #[wasm_bindgen(js_name = fetchPage)]
@@ -665,4 +667,37 @@ async fn the_app_records_the_visit_and_tears_it_down() {
     drop(app);
     assert!(natives_restored());
     replace_state(&start);
+}
+
+#[wasm_bindgen_test]
+async fn requests_are_not_wrapped_while_the_site_setting_is_off() {
+    use insp_agent::agent::PrivacyStart;
+    use insp_agent::settings::{SettingsReply, SiteSettings, SETTINGS_VERSION};
+    build_visit_page();
+    remember_native();
+    let agent = Agent::with_privacy(env(), PrivacyStart { await_settings: true, gpc: false });
+    let mut rig = Rig::with_agent(agent, fast()).await;
+    // Before the settings arrive nothing is recorded: not wrapped.
+    rig.visit().poll();
+    assert!(network_native(), "not wrapped before the settings");
+    let reply = |record_network| {
+        SettingsReply { v: SETTINGS_VERSION, record: true, settings: SiteSettings { record_network, ..SiteSettings::default() } }.encode()
+    };
+    let now = js_sys::Date::now() as u64;
+    rig.agent.borrow_mut().settings_reply(now, Some(&reply(false)));
+    rig.visit().poll();
+    assert!(network_native(), "the site does not record requests");
+    let _ = wait(fetch_page(JsValue::UNDEFINED)).await;
+    assert!(!rig.events().iter().any(|e| matches!(e, EventData::Network(_))));
+    // Settings that turn it on (a later answer): wrapped on the next tick, recorded.
+    rig.agent.borrow_mut().settings_reply(now + 1, Some(&reply(true)));
+    rig.visit().poll();
+    assert!(!network_native());
+    let _ = wait(fetch_page(JsValue::UNDEFINED)).await;
+    pause(10).await;
+    assert_eq!(rig.events().iter().filter(|e| matches!(e, EventData::Network(_))).count(), 1);
+    rig.agent.borrow_mut().settings_reply(now + 2, Some(&reply(false)));
+    rig.visit().poll();
+    assert!(network_native(), "unwrapped again");
+    rig.stop();
 }

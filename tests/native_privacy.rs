@@ -447,3 +447,27 @@ fn blocked_tag_keys_are_not_sent_and_urls_are_redacted_everywhere() {
         assert!(!r.body.windows(7).any(|w| w == b"SECRET3" || w == b"123456" || w == b"a@b.c" as &[u8]));
     }
 }
+
+#[test]
+fn page_views_held_before_the_settings_get_the_sites_own_redaction() {
+    let mut a = gated("", false);
+    a.push(&cmd(&[Value::str("virtualPage"), Value::str("/a?email=SECRET4&x=1")]), T0);
+    a.settings_request(T0).unwrap();
+    let s = SiteSettings { url_deny_params: vec!["email".into()], ..Default::default() };
+    a.settings_reply(T0 + 5, Some(&reply(true, s)));
+    // A History navigation to a URL with a deny-listed parameter counts once.
+    let url = "https://shop.example/p?token=SECRET5";
+    a.navigation(T0 + 10, url.into(), "t".into(), insp_agent::event::NavKind::Push);
+    a.push(&cmd(&[Value::str("virtualPage")]), T0 + 11);
+    let reqs = a.tick(T0 + 60_000, true);
+    let pages: Vec<String> = bodies(&reqs)
+        .into_iter()
+        .filter_map(|b| if let Body::Meta(m) = b { Some(m) } else { None })
+        .flat_map(|m| m.pages.into_iter().map(|p| p.url))
+        .collect();
+    assert!(pages.contains(&"/a?email=REDACTED&x=1".to_string()), "{pages:?}");
+    assert_eq!(pages.iter().filter(|p| p.ends_with("token=REDACTED")).count(), 1, "{pages:?}");
+    for r in &reqs {
+        assert!(!r.body.windows(7).any(|w| w == b"SECRET4" || w == b"SECRET5"));
+    }
+}

@@ -130,8 +130,10 @@ fn navigation_tracker_reports_only_url_changes() {
 fn own_traffic_and_own_errors_are_recognized() {
     let c = "https://c.example";
     assert!(is_agent_url("https://c.example/i/v1?wid=1", c));
-    assert!(is_agent_url("https://c.example", c));
-    assert!(!is_agent_url("https://c.example.evil.com/x", c));
+    assert!(is_agent_url("https://c.example/i/v1/settings?wid=1", c));
+    assert!(!is_agent_url("https://c.example/examples/api.json", c), "the collector's other pages are the page's");
+    assert!(!is_agent_url("https://c.example.evil.com/i/v1", c));
+    assert!(is_agent_url("https://c.example/base/i/v1", "https://c.example/base"));
     assert!(!is_agent_url("https://shop.example/api", c));
     assert!(!is_agent_url("https://c.example/x", ""));
 
@@ -142,6 +144,7 @@ fn own_traffic_and_own_errors_are_recognized() {
     let through = "SecurityError: x\n    at History.pushState (https://c.example/inspectlet.js:1:2)\n    at go (https://shop.example/app.js:3:4)";
     assert!(!is_agent_error("https://c.example/inspectlet.js", through, c));
     assert!(!is_agent_error("https://shop.example/app.js", "at f (https://shop.example/app.js:1:1)", c));
+    assert!(!is_agent_error("https://c.example/examples/demo.js", "", c), "a demo page's script is the page's");
     // Firefox-style frames.
     assert!(!is_agent_error("https://c.example/inspectlet.js", "f@https://c.example/inspectlet.js:1:2\ng@https://shop.example/a.js:1:1", c));
 }
@@ -405,4 +408,15 @@ fn rrweb_export_carries_visit_events() {
     // Ordered by timestamp.
     let ts: Vec<i64> = out.iter().map(|e| e.get("timestamp").unwrap().as_i64().unwrap()).collect();
     assert!(ts.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn a_virtual_page_after_a_navigation_is_absorbed_even_with_redacted_parameters() {
+    let mut a = Agent::new(env());
+    a.navigation(T0 + 10, "https://shop.example/r?token=abc".into(), "R".into(), NavKind::Push);
+    a.set_location("https://shop.example/r?token=abc".into(), "R".into());
+    a.push(&Value::Array(vec![Value::str("virtualPage")]), T0 + 20);
+    let pages = pages_sent(&mut a, T0 + 30);
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert!(!pages[1].url.contains("abc"), "redacted: {}", pages[1].url);
 }

@@ -3,7 +3,8 @@
 //               /style.css, /img.png. Nothing it serves is counted.
 //   Sink        a stand-in collector on another origin, one per run (a fresh port, so a late
 //               request of an earlier page can never be counted in the next run): serves
-//               /inspectlet.js and /insp.wasm as the real collector does, accepts
+//               /inspectlet.js and /insp.wasm as the real collector does, answers the agent's
+//               GET /i/v1/settings with a new site's settings (not counted), accepts
 //               POST /i/v1?wid=N[&enc=gzip] (insp) and POST /i/v1?...&rec=rrweb (the bench's rrweb
 //               driver), and records every request: arrival time, body bytes, header bytes.
 //               Bodies are decoded lazily, after the measurement.
@@ -13,6 +14,16 @@ import http from 'node:http';
 import path from 'node:path';
 import { decodeInsp, decodeRrweb } from './insp-decode.mjs';
 import { PNG_1x1, STYLE_CSS, staticPage, stormPage, visitPage } from './pages.mjs';
+
+/** postcard `SettingsReply { v: 1, record: true, settings: SiteSettings::default() }`
+ *  (src/settings.rs): what the collector answers for a new site. */
+const SETTINGS_REPLY = (() => {
+  const deny = ['token', 'code', 'password', 'session', 'auth'];
+  const bytes = [1, 1, 1, 1, 0, deny.length];
+  for (const d of deny) bytes.push(d.length, ...Buffer.from(d));
+  bytes.push(0);
+  return Buffer.from(bytes);
+})();
 
 function listen(server) {
   return new Promise((resolve, reject) => {
@@ -124,6 +135,18 @@ export class Sink {
         'cache-control': 'no-store',
       });
       return res.end(wasm ? this.assets.wasm : this.assets.js);
+    }
+    if (req.method === 'GET' && u.pathname === '/i/v1/settings') {
+      // The agent's settings request (server/src/routes/settings.rs): a new site's settings,
+      // record = true, as postcard `SettingsReply`; credentialed CORS like the collector.
+      this.other.push({ t, method: 'GET', url: req.url });
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'cache-control': 'no-store, private',
+        vary: 'Origin, Cookie, Sec-GPC',
+        ...(origin ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true' } : {}),
+      });
+      return res.end(SETTINGS_REPLY);
     }
     if (req.method === 'POST' && u.pathname === '/i/v1') {
       const chunks = [];

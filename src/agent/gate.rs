@@ -164,6 +164,13 @@ impl Agent {
         let reconfigure = self.gate.started;
         self.gate.deny = privacy::deny_list(&s.url_deny_params);
         self.gate.settings = s;
+        // Page views held until now were redacted with the defaults only.
+        let deny = &self.gate.deny;
+        for p in &mut self.pending_pages {
+            if let Cow::Owned(r) = privacy::redact_url(&p.url, deny) {
+                p.url = r;
+            }
+        }
         self.gate.generation = self.gate.generation.wrapping_add(1);
         if reconfigure {
             // Recording began with other settings (the answer came after the timeout): the

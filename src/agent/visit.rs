@@ -4,7 +4,7 @@
 
 use super::Agent;
 use crate::config::ACTIVITY_REFRESH_MS;
-use crate::event::{Event, EventData, NavKind};
+use crate::event::{EventData, NavKind};
 use alloc::string::String;
 
 /// Visit state the agent keeps (one field of [`Agent`]).
@@ -34,16 +34,19 @@ impl Agent {
         if active {
             self.user_activity(t_ms);
         }
-        let last_t = self.events.last().map(|e| self.batch_t0_ms + e.dt_ms as u64);
-        if last_t.is_none_or(|l| t_ms >= l) {
-            self.record(t_ms, data);
+        // Recorded the usual way (privacy gate, redaction, sizes), then moved back among the
+        // events it precedes.
+        let n = self.events.len();
+        self.record(t_ms, data);
+        if self.events.len() != n + 1 || n == 0 {
             return;
         }
-        // Older than the buffer's start (sealed already): first in the buffer.
-        let dt = t_ms.saturating_sub(self.batch_t0_ms).min(u32::MAX as u64) as u32;
-        let i = self.events.partition_point(|e| e.dt_ms <= dt);
-        let ev = Event { dt_ms: dt, data };
-        self.events_bytes += postcard::experimental::serialized_size(&ev).unwrap_or(0);
+        let dt = self.events[n].dt_ms;
+        if self.events[n - 1].dt_ms <= dt {
+            return;
+        }
+        let i = self.events[..n].partition_point(|e| e.dt_ms <= dt);
+        let ev = self.events.remove(n);
         self.events.insert(i, ev);
     }
 
@@ -84,7 +87,9 @@ impl Agent {
             return false;
         }
         self.visit.history_view = None;
-        if let Some(p) = self.pending_pages.last_mut().filter(|p| p.url == url) {
+        // Page views are kept with deny-listed URL parameters redacted (agent/gate.rs).
+        let sent = self.redact_url(String::from(url));
+        if let Some(p) = self.pending_pages.last_mut().filter(|p| p.url == sent) {
             p.title = String::from(title);
         }
         self.last_page.1 = String::from(title);

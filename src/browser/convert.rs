@@ -14,6 +14,16 @@ extern "C" {
     // js-sys's `Object::keys` cannot report a throwing Proxy trap; this one can.
     #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
     fn object_keys(o: &JsValue) -> Result<Array, JsValue>;
+    // The global `String` called on a Number: ECMA-262 Number::toString itself.
+    #[wasm_bindgen(js_name = String)]
+    fn string_of_number(x: f64) -> String;
+}
+
+/// `String(x)`, printed by JavaScript. `crate::jsnum::number_to_string` is this in wasm: the
+/// engine already has the shortest round-trip digits, so the agent need not carry Rust's float
+/// formatting (about 15 kB of wasm); natively jsnum computes the same string itself.
+pub fn number_to_string(x: f64) -> String {
+    string_of_number(x)
 }
 
 /// Beyond this many keys or items per object/array the rest is ignored.

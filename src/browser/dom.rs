@@ -28,7 +28,7 @@ pub fn start_env(config: &JsValue) -> Option<StartEnv> {
     let collector = config_str(config, "collector").unwrap_or_default();
     let default_wid = Reflect::get(config, &JsValue::from_str("wid"))
         .ok()
-        .and_then(|w| w.as_string().or_else(|| w.as_f64().map(|n| format!("{n}"))))
+        .and_then(|w| w.as_string().or_else(|| w.as_f64().map(crate::jsnum::number_to_string)))
         .and_then(|s| s.trim().parse::<u64>().ok())
         .filter(|w| *w > 0);
     let html: Option<&web_sys::HtmlDocument> = document.dyn_ref();

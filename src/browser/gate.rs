@@ -124,7 +124,12 @@ pub fn fetch_settings(guard: &Guard, agent: &Rc<RefCell<Agent>>, slot: &Rc<DomSl
         let agent = agent.clone();
         let slot = slot.clone();
         move |body: Option<alloc::vec::Vec<u8>>| {
-            agent.borrow_mut().settings_reply(dom::now_ms(), body.as_deref());
+            let mut a = agent.borrow_mut();
+            // `Start` and the first page view are recorded now: with the location of now.
+            let (href, title) = dom::location();
+            a.set_location(href, title);
+            a.settings_reply(dom::now_ms(), body.as_deref());
+            drop(a);
             after(&agent);
             slot.sync();
         }

@@ -6,7 +6,7 @@
 //!   stay out) and `unhandledrejection` -> `Error` events, capped, at most
 //!   `ERRORS_PER_PAGE_MAX` per page load, never the agent's own (`sampling::is_agent_error`).
 //! * Requests: js/hooks.mjs wraps fetch and XMLHttpRequest and reports each finished request;
-//!   the agent's own (to the collector) are dropped here -> `Network` events, at most
+//!   the agent's own (`{collector}/i/...`) are dropped here -> `Network` events, at most
 //!   `NETWORK_EVENTS_PER_PAGE_MAX` per page load. The wrappers are in place only while the
 //!   recording runs and the site setting `record_network` is on ([`network_capture_enabled`],
 //!   checked on every tick: the settings arrive after start).
@@ -329,7 +329,7 @@ fn describe(reason: &JsValue) -> String {
         return s;
     }
     if let Some(n) = reason.as_f64() {
-        return format!("{n}");
+        return crate::jsnum::number_to_string(n);
     }
     if let Some(b) = reason.as_bool() {
         return format!("{b}");

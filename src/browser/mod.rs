@@ -4,7 +4,8 @@
 //! Every entry point from JavaScript (queue push, timers, listeners, promise callbacks) goes
 //! through the loader's `wrap` guard, so a trap in wasm can never throw into the page.
 
-mod convert;
+/// `JsValue` -> `Value`; also `String(x)` for numbers, which `crate::jsnum` uses in wasm.
+pub(crate) mod convert;
 mod dom;
 /// Site settings fetch, consent and opt-out: when the DOM recording runs.
 pub mod gate;
@@ -43,8 +44,10 @@ thread_local! {
 }
 
 /// Entry point called by the loader once the wasm is instantiated:
-/// `start({ collector, wid, wrap, reader })` (`reader`: `createReader(window)` from
-/// js/reader.mjs; without it there is no DOM recording). A second call is ignored.
+/// `start({ collector, wid, wrap, reader, hooks })` (`reader`: `createReader(window)` from
+/// js/reader.mjs, without it there is no DOM recording; `hooks`: `createHooks(window)` from
+/// js/hooks.mjs, without it no History API, request or dataLayer recording). A second call is
+/// ignored.
 #[wasm_bindgen]
 pub fn start(config: JsValue) {
     if RUNNING.with(|r| r.borrow().is_some()) {

@@ -63,9 +63,11 @@ impl Navigation {
 
 impl State {
     fn check(&self, trigger: NavKind) {
-        let (href, title) = dom::location();
+        // On every tick: one read of `location.href`; the title only when the URL changed.
+        let Some(href) = web_sys::window().and_then(|w| w.location().href().ok()) else { return };
         let kind = self.tracker.borrow_mut().observe(&href, trigger);
         let Some(kind) = kind else { return };
+        let title = web_sys::window().and_then(|w| w.document()).map(|d| d.title()).unwrap_or_default();
         let Ok(mut a) = self.agent.try_borrow_mut() else { return };
         a.navigation(dom::now_ms(), cap(&href, URL_MAX_CHARS), title, kind);
         drop(a);

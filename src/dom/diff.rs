@@ -30,6 +30,7 @@
 use super::idmap::{IdMap, IdSet};
 use super::mirror::{is_container, Mirror};
 use super::packed::{parse_listing, Dup, ListItem, PackedError, PackedErrorKind, PropRef, TreeBuilder};
+use crate::sort;
 use crate::event::{Add, AddNode, AttrChange, FullSnapshot, Mutation, NodeId, NodeKind, Prop, Tree};
 use alloc::borrow::ToOwned;
 use alloc::string::String;
@@ -350,7 +351,7 @@ fn plan(m: &Mirror, items: Vec<ListItem<'_>>) -> Plan {
             order.push((d, li));
         }
     }
-    order.sort_unstable();
+    sort::sort_by_key(&mut order, |o| *o);
     let mut in_final = IdSet::new();
     let mut lists = Vec::with_capacity(order.len());
     let mut requested = Vec::new();
@@ -393,9 +394,9 @@ fn plan(m: &Mirror, items: Vec<ListItem<'_>>) -> Plan {
     let mut kept = |id: NodeId| m.contains(id) && lay.depth(m, id).is_some();
 
     // Last value wins: keep the last item per key, in the order of those last items.
-    attr_items.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.3.cmp(&a.3)));
+    sort::sort_by(&mut attr_items, |a, b| (a.0, a.1, b.3) < (b.0, b.1, a.3));
     attr_items.dedup_by(|b, a| (a.0, a.1) == (b.0, b.1));
-    attr_items.sort_by_key(|a| a.3);
+    sort::sort_by_key(&mut attr_items, |a| a.3);
     let mut attrs = Vec::new();
     for (id, name, value, _) in attr_items {
         if !kept(id) {
@@ -408,9 +409,9 @@ fn plan(m: &Mirror, items: Vec<ListItem<'_>>) -> Plan {
         }
     }
 
-    text_items.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)));
+    sort::sort_by(&mut text_items, |a, b| (a.0, b.2) < (b.0, a.2));
     text_items.dedup_by_key(|t| t.0);
-    text_items.sort_by_key(|t| t.2);
+    sort::sort_by_key(&mut text_items, |t| t.2);
     let mut texts = Vec::new();
     for (id, text, _) in text_items {
         if !kept(id) {
@@ -422,9 +423,9 @@ fn plan(m: &Mirror, items: Vec<ListItem<'_>>) -> Plan {
         }
     }
 
-    prop_items.sort_by(|a, b| (a.0, a.1.kind()).cmp(&(b.0, b.1.kind())).then(b.2.cmp(&a.2)));
+    sort::sort_by(&mut prop_items, |a, b| (a.0, a.1.kind(), b.2) < (b.0, b.1.kind(), a.2));
     prop_items.dedup_by_key(|p| (p.0, p.1.kind()));
-    prop_items.sort_by_key(|p| p.2);
+    sort::sort_by_key(&mut prop_items, |p| p.2);
     let mut props = Vec::new();
     for (id, prop, _) in prop_items {
         if !kept(id) {

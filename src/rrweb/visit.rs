@@ -63,7 +63,9 @@ impl Exporter<'_> {
         let active = self.active.is_some();
         match data {
             EventData::MouseMove { positions } if active => {
-                let (Some(root), Some(last)) = (self.mirror.root(), positions.last()) else { return };
+                let (Some(root), Some(last)) = (self.mirror.root(), positions.last()) else {
+                    return;
+                };
                 let end = t + last.2 as u64;
                 let list = positions
                     .iter()
@@ -79,29 +81,53 @@ impl Exporter<'_> {
                 self.incremental(end, SRC_MOUSE_MOVE, vec![("positions", Json::Arr(list))]);
             }
             EventData::Mouse { kind, id, x, y } if active => {
-                let Some(target) = self.rr_target(*id) else { return };
+                let Some(target) = self.rr_target(*id) else {
+                    return;
+                };
                 let (ty, pointer) = mouse_interaction(*kind);
                 self.incremental(
                     t,
                     SRC_MOUSE_INTERACTION,
-                    vec![("type", int(ty)), ("id", int(target)), ("x", int(*x)), ("y", int(*y)), ("pointerType", int(pointer))],
+                    vec![
+                        ("type", int(ty)),
+                        ("id", int(target)),
+                        ("x", int(*x)),
+                        ("y", int(*y)),
+                        ("pointerType", int(pointer)),
+                    ],
                 );
             }
             EventData::Focus { id, focused } if active && self.exported_element(*id) => {
                 let ty = if *focused { MI_FOCUS } else { MI_BLUR };
-                self.incremental(t, SRC_MOUSE_INTERACTION, vec![("type", int(ty)), ("id", int(*id))]);
+                self.incremental(
+                    t,
+                    SRC_MOUSE_INTERACTION,
+                    vec![("type", int(ty)), ("id", int(*id))],
+                );
             }
             EventData::Scroll { id, x, y } if active && self.exported_element(*id) => {
-                self.incremental(t, SRC_SCROLL, vec![("id", int(*id)), ("x", int(*x)), ("y", int(*y))]);
+                self.incremental(
+                    t,
+                    SRC_SCROLL,
+                    vec![("id", int(*id)), ("x", int(*x)), ("y", int(*y))],
+                );
             }
             EventData::Viewport { width, height } => {
                 self.width = *width;
                 self.height = *height;
                 if active {
-                    self.incremental(t, SRC_VIEWPORT_RESIZE, vec![("width", int(*width)), ("height", int(*height))]);
+                    self.incremental(
+                        t,
+                        SRC_VIEWPORT_RESIZE,
+                        vec![("width", int(*width)), ("height", int(*height))],
+                    );
                 }
             }
-            EventData::Media { id, playing, time_ms } if active && self.exported_element(*id) => {
+            EventData::Media {
+                id,
+                playing,
+                time_ms,
+            } if active && self.exported_element(*id) => {
                 self.incremental(
                     t,
                     SRC_MEDIA_INTERACTION,
@@ -113,7 +139,14 @@ impl Exporter<'_> {
                 );
             }
             EventData::Navigation { url, kind } => {
-                self.custom(t, "insp-navigation", vec![("url", Json::str(url)), ("kind", Json::str(nav_kind_name(*kind)))]);
+                self.custom(
+                    t,
+                    "insp-navigation",
+                    vec![
+                        ("url", Json::str(url)),
+                        ("kind", Json::str(nav_kind_name(*kind))),
+                    ],
+                );
             }
             EventData::Error(e) => self.custom(
                 t,
@@ -147,13 +180,18 @@ impl Exporter<'_> {
                     ("userAgent", Json::str(&d.user_agent)),
                     ("screenWidth", int(d.screen_width)),
                     ("screenHeight", int(d.screen_height)),
-                    ("devicePixelRatio", Json::Num(d.pixel_ratio_pct as f64 / 100.0)),
+                    (
+                        "devicePixelRatio",
+                        Json::Num(d.pixel_ratio_pct as f64 / 100.0),
+                    ),
                     ("language", Json::str(&d.language)),
                     ("timeZone", Json::str(&d.time_zone)),
                     ("referrer", Json::str(&d.referrer)),
                 ],
             ),
-            EventData::Visibility { hidden } => self.custom(t, "insp-visibility", vec![("hidden", Json::Bool(*hidden))]),
+            EventData::Visibility { hidden } => {
+                self.custom(t, "insp-visibility", vec![("hidden", Json::Bool(*hidden))])
+            }
             _ => {}
         }
     }
@@ -165,13 +203,23 @@ impl Exporter<'_> {
     }
 
     fn custom(&mut self, t: u64, tag: &str, payload: Vec<(&str, Json)>) {
-        self.push(t, event(EV_CUSTOM, t, obj(vec![("tag", Json::str(tag)), ("payload", obj(payload))])));
+        self.push(
+            t,
+            event(
+                EV_CUSTOM,
+                t,
+                obj(vec![("tag", Json::str(tag)), ("payload", obj(payload))]),
+            ),
+        );
     }
 
     /// An element (or document) node the rrweb export contains.
     fn exported_element(&self, id: NodeId) -> bool {
         id != 0
-            && matches!(self.mirror.node(id), Some(NodeKind::Element(_)) | Some(NodeKind::Document { .. }))
+            && matches!(
+                self.mirror.node(id),
+                Some(NodeKind::Element(_)) | Some(NodeKind::Document { .. })
+            )
             && !self.hidden(id)
     }
 

@@ -22,9 +22,10 @@
 // A failure names the page, the checkpoint, the engine, and the first differing line with its
 // node path and context; the full texts are written to INSP_ORACLE_OUT (default: a temp dir).
 //
-// Environment: INSP_ORACLE_STEPS (mutation steps per page, default 1200), INSP_ORACLE_CHECKPOINTS
+// Environment: INSP_ORACLE_STEPS (mutation steps per page, default 1500), INSP_ORACLE_CHECKPOINTS
 // (default 4), INSP_ORACLE_SEED (default 1), INSP_ORACLE_PAGES (regex over page paths),
-// INSP_ORACLE_CSSDECL=1 (also change rules through CSSStyleDeclaration), INSP_ORACLE_NO_RRWEB=1.
+// INSP_ORACLE_CSSDECL=1 (also change rules through CSSStyleDeclaration), INSP_ORACLE_NO_RRWEB=1,
+// INSP_ORACLE_AVOID=camel,subdir (steer the mutator clear of known bugs to look for others).
 // Build first: bash scripts/build-dist.sh && cargo build --release -p insp-server.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -34,12 +35,14 @@ import { after, before, test } from 'node:test';
 import { collectorBin, openBrowser, startCollector } from './lib.mjs';
 import { corpusPages, recordPage, replayerTab, startSite, verifyRecording } from './oracle/harness.mjs';
 
-const STEPS = Number(process.env.INSP_ORACLE_STEPS || 1200);
+const STEPS = Number(process.env.INSP_ORACLE_STEPS || 1500);
 const PHASES = Math.max(1, Number(process.env.INSP_ORACLE_CHECKPOINTS || 4));
 const SEED = Number(process.env.INSP_ORACLE_SEED || 1);
 const ONLY = process.env.INSP_ORACLE_PAGES ? new RegExp(process.env.INSP_ORACLE_PAGES) : null;
 const CSSDECL = process.env.INSP_ORACLE_CSSDECL === '1';
 const RRWEB = process.env.INSP_ORACLE_NO_RRWEB !== '1';
+// Comma-separated: camel, subdir (see oracle/mutator.js, OPTIONS): steer clear of known bugs.
+const AVOID = Object.fromEntries((process.env.INSP_ORACLE_AVOID || '').split(',').filter(Boolean).map((k) => [k, true]));
 const CORPUS = path.resolve(process.env.INSP_CORPUS || '/work/shared/corpus');
 const OUT = process.env.INSP_ORACLE_OUT || path.join(os.tmpdir(), `insp-oracle-${process.pid}`);
 
@@ -127,6 +130,7 @@ for (const page of PAGES) {
         steps: STEPS,
         phases: PHASES,
         cssDecl: CSSDECL,
+        avoid: AVOID,
       });
     } catch (e) {
       results.push({ page, ok: false, steps: STEPS, events: 0, ms: Date.now() - started, failures: 1 });

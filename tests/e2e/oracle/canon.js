@@ -32,11 +32,15 @@
 //   and Input events set the properties). A textarea's text children are left out: rrweb
 //   builds them from the value. Masked values (password fields) are compared as "".
 // * rrweb replayer limitations (each with a repro under repros/): event-handler attributes
-//   (onload, onclick, onmouse*) and mixed-case attribute names on HTML elements are left out;
-//   a doctype without a name is written `html`.
+//   (onload, onclick, onmouse*) are left out; attribute names of HTML elements are compared
+//   in lower case (rrweb builds them with setAttribute); a doctype without a name is
+//   written `html`; the `body` of a document's `html` element is listed last (rrweb builds
+//   it last); script preload links have no attributes (rrweb builds them without, but
+//   applies later changes).
 // * Replayer-injected content: nodes rrweb did not build from the recording (not in its
 //   mirror: its `<style>` of replay rules, the text node it makes for `_cssText`, the
-//   doctype it writes for quirks mode), the `rrweb-paused` class on `html`, the
+//   doctype it writes for quirks mode), the `rrweb-paused` class on `html` (whose class is
+//   compared as a token list, an empty one as none), the
 //   `autocomplete="off"` it puts on every input and textarea, its renaming of `script` to
 //   `noscript`, and of a CSP `meta`'s `content` to `csp-content`.
 // * MathML elements are written without their `math:` prefix: rrweb's format only knows
@@ -317,12 +321,12 @@
     attrs = attrs.filter(function (a) {
       return !/^_?on(load|click|mouse)/.test(a[0]);
     });
-    // Mixed-case attribute names on HTML elements (setAttributeNS(null, 'dataCamel')): rrweb
-    // builds them with setAttribute (lower case) and its virtual DOM drops them from nodes
-    // added by mutations (repros/rrweb-attr-names.mjs): left out on both sides.
-    if (html) {
-      attrs = attrs.filter(function (a) {
-        return a[0] === a[0].toLowerCase();
+    // Attribute names of HTML elements in lower case: rrweb builds attributes with
+    // setAttribute, which lowercases them (a mixed-case name set by setAttributeNS(null,
+    // 'dataCamel') replays as `datacamel`).
+    if (html || ns === MATH) {
+      attrs = attrs.map(function (a) {
+        return [a[0].toLowerCase(), a[1]];
       });
     }
     if (!live) {
@@ -330,18 +334,21 @@
         if (html && tag === 'meta' && a[0] === 'csp-content') return ['content', a[1]];
         return a;
       });
-      if (html && tag === 'html') {
-        attrs = attrs
-          .map(function (a) {
-            if (a[0] !== 'class') return a;
-            return [a[0], a[1].split(/\s+/).filter(function (c) {
-              return c && c !== 'rrweb-paused';
-            }).join(' ')];
-          })
-          .filter(function (a) {
-            return !(a[0] === 'class' && a[1] === '');
-          });
-      }
+    }
+    // The replayer adds and removes its `rrweb-paused` class on the root `html` element
+    // (classList: the attribute is re-serialized, and stays as `class=""`): that element's
+    // class is compared as a token list, an empty one as none.
+    if (html && tag === 'html' && n.parentNode && n.parentNode.nodeType === 9) {
+      attrs = attrs
+        .map(function (a) {
+          if (a[0] !== 'class') return a;
+          return [a[0], a[1].split(/[ \t\n\f\r]+/).filter(function (c) {
+            return c && c !== 'rrweb-paused';
+          }).join(' ')];
+        })
+        .filter(function (a) {
+          return !(a[0] === 'class' && a[1] === '');
+        });
     }
     var drop = {};
     var byName = {};
@@ -365,7 +372,8 @@
         return a[0].toLowerCase() !== 'autoplay';
       });
     }
-    if (html && (tag === 'input' || tag === 'textarea') && byName.autocomplete === 'off') drop.autocomplete = true;
+    // (The replayer sets it on any element named input or textarea, SVG ones too.)
+    if ((tag === 'input' || tag === 'textarea') && byName.autocomplete === 'off') drop.autocomplete = true;
     // Style sheets.
     if (html && tag === 'style') {
       var sl = sheetLine(n.sheet, live, doc);
@@ -378,7 +386,9 @@
         drop.rel = drop.href = true;
         var l = sheetLine(n.sheet, live, doc);
         if (l) extra.push(l);
-      } else if (live && scriptPreload(byName)) {
+      } else if (live ? scriptPreload(byName) : meta && meta.attributes && scriptPreload(meta.attributes)) {
+        // rrweb builds script preloads without attributes, but applies later attribute
+        // changes to them: none are compared.
         attrs = [];
       }
     }
@@ -454,6 +464,14 @@
         }
       }
       var k = kids(n);
+      // rrweb builds a document's `html` element with its `body` last (buildNodeWithSN takes
+      // the body out and appends it again): a node after the body is compared before it.
+      if (n.nodeType === 1 && n.namespaceURI === HTML && n.localName === 'html' && n.parentNode && n.parentNode.nodeType === 9) {
+        var bodies = k.filter(function (c) {
+          return c.nodeType === 1 && c.namespaceURI === HTML && c.localName === 'body';
+        });
+        if (bodies.length === 1) k = k.filter(function (c) { return c !== bodies[0]; }).concat(bodies);
+      }
       for (var i = 0; i < k.length; i++) walk(k[i], depth + 1);
     })(doc, 0);
     return lines.join('\n') + '\n';

@@ -90,7 +90,11 @@ export async function startSite({ collector, corpusDir, extraPages = {} }) {
       let body;
       let type;
       let loader = 'snippet';
-      if (gen[p]) {
+      if (/\/oracle-frame\.html$/.test(p)) {
+        // The frame page, in any directory (see the mutator's avoid.subdir).
+        body = res['/gen/frames/frame.html'].body;
+        type = TYPES['.html'];
+      } else if (gen[p]) {
         body = gen[p].body;
         type = gen[p].type || TYPES['.html'];
         loader = gen[p].loader || 'snippet';
@@ -144,7 +148,7 @@ const CHECKPOINT = () => {
  * checkpoint after each, then a final checkpoint after a sentinel comment, flushes the agent
  * (pagehide) and waits for every batch. Returns what the verifiers need.
  */
-export async function recordPage({ browser, site, collector, pagePath, tag, seed, steps, phases, cssDecl, phaseFns }) {
+export async function recordPage({ browser, site, collector, pagePath, tag, seed, steps, phases, cssDecl, avoid, phaseFns }) {
   await browser.context.clearCookies();
   const tab = await browser.newPage();
   const t0 = Date.now();
@@ -161,7 +165,7 @@ export async function recordPage({ browser, site, collector, pagePath, tag, seed
     );
     await tab.evaluate(CANON_JS);
     await tab.evaluate(MUTATOR_JS);
-    await tab.evaluate(([s, o]) => window.__oracleMut.init(s, o), [seed, { cssDecl }]);
+    await tab.evaluate(([s, o]) => window.__oracleMut.init(s, o), [seed, { cssDecl, avoid }]);
     const checkpoints = [];
     // A repro replaces the mutator by its own functions, one per phase (as source text).
     for (const [i, fn] of (phaseFns || []).entries()) {
@@ -204,19 +208,32 @@ export async function recordPage({ browser, site, collector, pagePath, tag, seed
       { timeoutMs: 15_000, what: `the session tagged oracle=${tag}` },
     );
     const sid = session.sid ?? session.id;
-    let last;
-    const events = await poll(
-      async () => {
-        const ev = await collector.api(`/api/sessions/${encodeURIComponent(sid)}/events`);
-        last = ev;
-        const text = JSON.stringify(ev.page_loads);
-        return ev.gaps.length === 0 && text.includes(nonce) ? ev : null;
-      },
-      { timeoutMs: 20_000, intervalMs: 250, what: `every batch of ${pagePath} (up to the sentinel comment)` },
-    ).catch((e) => {
-      const loads = last?.page_loads?.map((l) => ({ pid: l.pid, seqs: l.seqs, events: l.events.length, snapshot: l.shown_ms })) || [];
-      throw new Error(`${e.message}\n  stored: ${JSON.stringify({ gaps: last?.gaps, loads })}`);
-    });
+    // Every batch up to the sentinel: no gap, and the sentinel's comment stored.
+    let events = null;
+    let last = null;
+    const polled = Date.now();
+    for (;;) {
+      try {
+        last = await collector.api(`/api/sessions/${encodeURIComponent(sid)}/events`);
+      } catch (e) {
+        last = { error: String(e), gaps: [], page_loads: [] };
+      }
+      if (!last.error && last.gaps.length === 0 && JSON.stringify(last.page_loads).includes(nonce)) {
+        events = last;
+        break;
+      }
+      const waited = Date.now() - polled;
+      const loads = (last.page_loads || []).map((l) => ({ pid: l.pid, seqs: l.seqs, events: l.events.length, snapshot: l.shown_ms }));
+      if (waited > 5000 && !last.error && !last.page_loads.some((l) => l.shown_ms)) {
+        throw new Error(
+          `the agent recorded no DOM snapshot of ${pagePath}: the DOM recording never started (stored: ${JSON.stringify(loads)})`,
+        );
+      }
+      if (waited > 20_000) {
+        throw new Error(`timed out waiting for every batch of ${pagePath} up to the sentinel; stored: ${JSON.stringify({ gaps: last.gaps, loads, error: last.error })}`);
+      }
+      await sleep(200);
+    }
     return { sid, events, checkpoints, final, stats, nonce, recordMs: Date.now() - t0 };
   } finally {
     await tab.close().catch(() => {});

@@ -1,3 +1,8 @@
+// Standalone (not a repro.mjs module): node tests/e2e/oracle/repros/standalone-rrweb-attr-names.mjs
+// rrweb 2.2.2 alone, on hand-written events: a mixed-case attribute name (`dataCamel`) on an
+// HTML element is kept (lower-cased) when built from the snapshot or in real-time play, but
+// dropped by the virtual DOM (seeking) when it comes with an added node or an attribute
+// mutation; and `onload` built as `_onload` is not removed by a later `onload: null`.
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu'] });
