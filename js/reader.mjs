@@ -52,6 +52,8 @@ export function createReader(win) {
   var define = win.Object.defineProperty;
   // Zone.js (Angular) wraps MutationObserver so that every callback runs change detection;
   // its saved original avoids that.
+  // A page (or framework) that replaced MutationObserver: as rrweb does, the constructor of a
+  // fresh about:blank frame (a native one) is used instead; see untainted().
   var MO = win.__zone_symbol__MutationObserver || win.MutationObserver;
   var OBSERVE = { childList: true, attributes: true, characterData: true, subtree: true };
 
@@ -80,6 +82,7 @@ export function createReader(win) {
   var dirtyProps = new Map(); // element -> prop codes ("v", "ks", ...)
   var dirtyAdopted = new Set(); // documents and shadow roots
   var inlined = new WeakSet(); // elements whose stylesheet text the agent holds as "s"
+  var anyInlined = false;
   var touched = new WeakSet(); // sheets changed through the CSSOM
   var adoptRoots = []; // (WeakRefs to) roots seen with adopted sheets
   var adoptTracked = new WeakSet();
@@ -728,7 +731,30 @@ export function createReader(win) {
       if (i) s += '\n';
       s += rules[i].cssText;
     }
+    // A linked sheet's relative URLs resolve against the sheet's own URL, which the replay
+    // does not know: they are made absolute here.
+    var href = sheet.href;
+    if (href && (s.indexOf('url(') >= 0 || s.indexOf('@import') >= 0)) s = absoluteUrls(s, href);
     return s;
+  }
+
+  var CSS_URL = /(url\(\s*)(["']?)([^"')]*)\2(\s*\))|(@import\s+)(["'])([^"']*)\6/g;
+  var HAS_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
+
+  function absUrl(u, base) {
+    if (u === '' || u.charCodeAt(0) === 35 || HAS_SCHEME.test(u)) return u; // "#frag", data:, http:
+    try {
+      return new win.URL(u, base).href;
+    } catch (e) {
+      return u;
+    }
+  }
+
+  function absoluteUrls(text, base) {
+    return text.replace(CSS_URL, function (m, pre, q, u, post, imp, q2, u2) {
+      if (pre !== undefined) return pre + q + absUrl(u, base) + q + post;
+      return imp + q2 + absUrl(u2, base) + q2;
+    });
   }
 
   // Top-level rules in a style text: blocks closed at depth 0, and statements ending there.
@@ -790,7 +816,10 @@ export function createReader(win) {
     if (!sheet) return null;
     if (tag === 'style' && snapshot && !styleDiffers(el)) return null;
     var css = sheetText(sheet);
-    if (css !== null) inlined.add(el);
+    if (css !== null) {
+      inlined.add(el);
+      anyInlined = true;
+    }
     return css;
   }
 
@@ -853,8 +882,16 @@ export function createReader(win) {
         return isFrame(tag) && !frameDoc(el) ? '' : null;
       case 'w':
         return isFrame(tag) && !frameDoc(el) ? el.offsetWidth + ',' + el.offsetHeight : null;
+      case 'u':
+        var fd = isFrame(tag) ? frameDoc(el) : null;
+        return fd ? frameUrl(fd) : null;
     }
     return null;
+  }
+
+  // "u": the URL of a same-origin frame's document.
+  function frameUrl(d) {
+    return clean(redactUrl(String(d.URL), deny));
   }
 
   function scrollOf(el) {
@@ -951,9 +988,13 @@ export function createReader(win) {
         break;
       case 'iframe':
       case 'frame':
-        if (!frameDoc(el)) {
+        var fd = frameDoc(el);
+        if (!fd) {
           ps += prop('O', '') + prop('w', el.offsetWidth + ',' + el.offsetHeight);
           np += 2;
+        } else {
+          ps += prop('u', frameUrl(fd));
+          np++;
         }
         break;
     }
@@ -1106,7 +1147,9 @@ export function createReader(win) {
       var type = el.type;
       if (type === 'radio') {
         // Checking one radio unchecks the others of its group without any event.
-        var scope = el.form || el.getRootNode();
+        // Not getRootNode(), which pages replace (html/monkey-patched-elements.html).
+        var scope = el.form;
+        if (!scope) for (scope = el; scope.parentNode; ) scope = scope.parentNode;
         var list = scope.querySelectorAll ? scope.querySelectorAll('input') : [];
         for (var i = 0; i < list.length; i++) {
           if (list[i].type === 'radio' && list[i].name === el.name) markProp(list[i], 'k');
@@ -1173,6 +1216,7 @@ export function createReader(win) {
       if (r.type === 'childList') {
         dirtyKids.add(t);
         if (t.nodeType === 1) contentChanged(t);
+        if (anyInlined && r.addedNodes) sheetsReadded(r.addedNodes);
       } else if (r.type === 'attributes') {
         markAttr(t, r.attributeNamespace, r.attributeName);
         var tag = htmlTag(t);
@@ -1184,6 +1228,10 @@ export function createReader(win) {
           // Masking depends on the type: the value attribute is listed again.
           if (name === 'type' && !r.attributeNamespace) markAttr(t, null, 'value');
         } else if (tag === 'option' && name === 'selected') formChanged(t);
+        else if (tag === 'link' && !r.attributeNamespace && (name === 'href' || name === 'rel' || name === 'disabled' || name === 'type')) {
+          // The sheet may be gone now (a new one is listed when it loads).
+          markProp(t, 's');
+        }
         if (
           !r.attributeNamespace &&
           (tag === 'input' || tag === 'textarea' || tag === 'select') &&
@@ -1199,6 +1247,26 @@ export function createReader(win) {
         if (p && p.nodeType === 1) contentChanged(p);
       }
     }
+  }
+
+  // A <style> or <link> inserted again (moved) gets a new sheet parsed from its text or
+  // fetched again: rules added through the CSSOM are gone.
+  function sheetsReadded(list) {
+    for (var i = 0; i < list.length; i++) {
+      var n = list[i];
+      if (n.nodeType !== 1 || !ids.has(n)) continue;
+      var tag = htmlTag(n);
+      if (tag === 'style' || tag === 'link') {
+        if (inlined.has(n)) markProp(n, 's');
+      } else if (n.firstElementChild) {
+        readdedIn(n.getElementsByTagName('style'));
+        readdedIn(n.getElementsByTagName('link'));
+      }
+    }
+  }
+
+  function readdedIn(els) {
+    for (var i = 0; i < els.length; i++) if (inlined.has(els[i])) markProp(els[i], 's');
   }
 
   // Text inside a <style> re-parses its sheet; inside a <textarea> it may change the value.
@@ -1240,6 +1308,7 @@ export function createReader(win) {
         dirtyKids.add(t);
         markProp(t, 'O');
         markProp(t, 'w');
+        markProp(t, 'u');
       } else return;
       notify();
     } catch (e) {
@@ -1275,14 +1344,31 @@ export function createReader(win) {
     observed.add(root);
     try {
       mo.observe(root, OBSERVE);
-      // input is composed; change and load do not leave a shadow tree.
-      listen(root, 'input', onInput);
-      listen(root, 'change', onInput);
-      listen(root, 'load', onLoad);
-      listen(root, 'scroll', onScroll);
+      listenRoot(root);
       if (root.nodeType === 9) patchRealm(root.defaultView);
     } catch (e) {
       // a root we cannot observe is re-read at the next checkout
+    }
+  }
+
+  function listenRoot(root) {
+    // input is composed; change and load do not leave a shadow tree.
+    listen(root, 'input', onInput);
+    listen(root, 'change', onInput);
+    listen(root, 'load', onLoad);
+    listen(root, 'scroll', onScroll);
+  }
+
+  // document.open() erases every listener of the document (ours too); the observer stays.
+  function onDocOpen(d) {
+    if (!d || d.nodeType !== 9 || !observed || !observed.has(d)) return;
+    listenRoot(d);
+    // open() gives the document the URL of the caller's.
+    var v = d.defaultView;
+    var fe = v && v.frameElement;
+    if (fe && ids.has(fe)) {
+      markProp(fe, 'u');
+      notify();
     }
   }
 
@@ -1391,6 +1477,13 @@ export function createReader(win) {
     ruleChanged(rule);
   }
 
+  // rule.style.setProperty() and the like: only declarations of a rule matter (an element's
+  // inline style is an attribute, which the observer sees).
+  function onDeclChanged(decl) {
+    var rule = decl.parentRule;
+    if (rule) ruleChanged(rule);
+  }
+
   function onAttachShadow(host, root) {
     if (root && host.shadowRoot === root && ids.has(host)) {
       dirtyKids.add(host);
@@ -1419,7 +1512,18 @@ export function createReader(win) {
     var group = proto(view, 'CSSGroupingRule');
     wrapMethod(group, 'insertRule', onRuleCall);
     wrapMethod(group, 'deleteRule', onRuleCall);
+    // Nested style rules (CSS nesting) have their own in browsers where CSSStyleRule is not a
+    // CSSGroupingRule.
+    var styleRule = proto(view, 'CSSStyleRule');
+    wrapMethod(styleRule, 'insertRule', onRuleCall);
+    wrapMethod(styleRule, 'deleteRule', onRuleCall);
+    wrapSetter(styleRule, 'selectorText', onRuleCall);
+    var decl = proto(view, 'CSSStyleDeclaration');
+    wrapMethod(decl, 'setProperty', onDeclChanged);
+    wrapMethod(decl, 'removeProperty', onDeclChanged);
+    wrapSetter(decl, 'cssText', onDeclChanged);
     wrapMethod(proto(view, 'Element'), 'attachShadow', onAttachShadow);
+    wrapMethod(proto(view, 'Document'), 'open', onDocOpen);
     wrapSetter(proto(view, 'Document'), 'adoptedStyleSheets', onAdoptedSet);
     wrapSetter(proto(view, 'ShadowRoot'), 'adoptedStyleSheets', onAdoptedSet);
     // Values set by script fire no event.
@@ -1537,8 +1641,12 @@ export function createReader(win) {
         var wasSecret = secretSeen.has(el);
         var rule = formRule(el, tag, ectx);
         for (var j = 0; j < codes.length; j++) {
-          var v = propValue(el, tag, codes[j], pc, rule);
-          if (v !== null) out += 'P' + SEP + id + SEP + codes[j] + SEP + v + SEP;
+          var c = codes[j];
+          var v = propValue(el, tag, c, pc, rule);
+          if (v !== null) out += 'P' + SEP + id + SEP + c + SEP + v + SEP;
+          // A prop the element may lose (a link without a sheet, a frame no longer opaque or
+          // no longer same-origin): cleared; the agent drops clears of props it never had.
+          else if (c === 's' || c === 'O' || c === 'w' || c === 'u') out += 'P' + SEP + id + SEP + 'X' + SEP + c + SEP;
         }
         // Became secret just now: its value attribute (a default value) goes too.
         if (!wasSecret && secretSeen.has(el) && el.hasAttribute('value')) out += 'A' + SEP + id + SEP + 'value' + SEP + SEP;
@@ -1667,10 +1775,57 @@ export function createReader(win) {
 
   // ---- lifecycle -----------------------------------------------------------------------------
 
+  function isNative(f) {
+    try {
+      return typeof f === 'function' && /\[native code\]\s*\}\s*$/.test(win.Function.prototype.toString.call(f));
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // The global `name` of a fresh about:blank frame, when the page's own is not native (or
+  // missing); the page's otherwise, and when no frame can be made.
+  function untainted(name, own) {
+    if (isNative(own)) return own;
+    var f = null;
+    var found = own;
+    try {
+      f = doc.createElement('iframe');
+      f.setAttribute('aria-hidden', 'true');
+      f.style.display = 'none';
+      (doc.body || doc.documentElement).appendChild(f);
+      var w = f.contentWindow;
+      var c = w && w[name];
+      if (typeof c === 'function') found = c;
+    } catch (e) {
+      // the page's then
+    }
+    try {
+      if (f && f.parentNode) f.parentNode.removeChild(f);
+    } catch (e) {
+      // left in place
+    }
+    return found;
+  }
+
+  function newObserver() {
+    try {
+      return new MO(onRecords);
+    } catch (e) {
+      // A replaced constructor that throws: a native one from a fresh frame.
+      var N = untainted('MutationObserver', null);
+      if (typeof N !== 'function' || N === MO) throw e;
+      MO = N;
+      return new MO(onRecords);
+    }
+  }
+
   function start(cb) {
     if (alive) return true;
     try {
-      if (typeof MO !== 'function' || !doc) return false;
+      if (!doc) return false;
+      if (!isNative(MO) && !win.__zone_symbol__MutationObserver) MO = untainted('MutationObserver', MO);
+      if (typeof MO !== 'function') return false;
       onChange = typeof cb === 'function' ? cb : null;
       notified = false;
       scanScroll = true;
@@ -1684,7 +1839,7 @@ export function createReader(win) {
         aborter = null;
         listenOpts = true;
       }
-      mo = new MO(onRecords);
+      mo = newObserver();
       alive = true;
       observeRoot(doc);
       return true;

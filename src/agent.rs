@@ -430,6 +430,13 @@ impl Agent {
         self.outbox.stats()
     }
 
+    /// Events recorded but not sealed into a batch yet (they leave with the next batch, at
+    /// the latest `BATCH_MAX_AGE_MS` after the first of them). Gap markers are recorded here
+    /// too: the outbox may be empty while the marker explaining a hole is still among them.
+    pub fn unsealed_events(&self) -> usize {
+        self.events.len()
+    }
+
     /// Delivery tunables (tests shrink them).
     pub fn set_delivery_policy(&mut self, policy: Policy) {
         self.outbox.set_policy(policy);

@@ -16,7 +16,9 @@ pub fn encode(env: &Envelope) -> Vec<u8> {
 
 /// postcard bytes of any value, as `postcard::to_allocvec` writes them.
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Option<Vec<u8>> {
-    let mut buf = Vec::new();
+    // Measuring first costs a walk without writes; growing the buffer by doubling instead would
+    // copy a snapshot's megabytes several times over and leave up to half of it unused.
+    let mut buf = Vec::with_capacity(encoded_len(value));
     postcard::serialize_with_flavor(value, Out { buf: Some(&mut buf), len: 0 }).ok()?;
     Some(buf)
 }

@@ -267,6 +267,24 @@ pub enum Prop {
     Size { w: u32, h: u32 },
     /// Content deliberately not recorded (cross-origin iframe, ignored element).
     Opaque,
+    /// On an `iframe`: the URL of its current same-origin document, the base its relative
+    /// URLs resolve against.
+    FrameUrl(String),
+    /// In a `Mutation`: the element no longer has a prop of this kind (a `link` lost its
+    /// sheet, an element stopped being opaque).
+    Clear(PropKind),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PropKind {
+    Value,
+    Checked,
+    Selected,
+    Css,
+    Scroll,
+    Size,
+    Opaque,
+    FrameUrl,
 }
 
 /// One observer batch, reduced to final values. Replay applies, in this order: `removes`,

@@ -53,7 +53,7 @@
 //! [`Json::write`] / [`to_json`].
 
 use crate::dom::mirror::Mirror;
-use crate::event::{AddNode, Element, EventData, Mutation, NodeId, NodeKind, Ns, Prop};
+use crate::event::{AddNode, Element, EventData, Mutation, NodeId, NodeKind, Ns, Prop, PropKind};
 use crate::replay::{PageLoad, Timeline};
 use alloc::borrow::ToOwned;
 use alloc::collections::{BTreeMap, BTreeSet};
@@ -429,14 +429,89 @@ impl Exporter<'_> {
         }
     }
 
-    /// What a URL attribute of a `tag` element resolves against (a `base` element's own
-    /// `href` against the page URL).
-    fn url_base(&self, tag: &str) -> &str {
-        if tag == "base" {
-            &self.base
-        } else {
-            &self.doc_base
+    /// What a URL attribute of a `tag` element in document `root` (`None`: the top document)
+    /// resolves against (a `base` element's own `href` against the document URL).
+    fn url_base(&self, tag: &str, root: Option<NodeId>) -> String {
+        match root {
+            None if tag == "base" => self.base.clone(),
+            None => self.doc_base.clone(),
+            Some(doc) => {
+                let (url, base) = self.frame_bases(doc);
+                if tag == "base" {
+                    url
+                } else {
+                    base
+                }
+            }
         }
+    }
+
+    /// What relative URLs in document `root` (`None`: the top document) resolve against.
+    fn base_in(&self, root: Option<NodeId>) -> String {
+        match root {
+            None => self.doc_base.clone(),
+            Some(doc) => self.frame_bases(doc).1,
+        }
+    }
+
+    /// An iframe document's URL (its iframe's `FrameUrl`; an `about:` document inherits the
+    /// base of the document holding the iframe) and its base (after its `<base href>`).
+    fn frame_bases(&self, doc: NodeId) -> (String, String) {
+        let iframe = self.mirror.parent(doc);
+        let outer = iframe.map(|f| self.doc_of(f));
+        let parent_base = || match outer {
+            Some(Some(d)) if d != doc => self.frame_bases(d).1,
+            _ => self.doc_base.clone(),
+        };
+        let frame_url = iframe
+            .and_then(|f| self.mirror.element(f))
+            .and_then(|e| {
+                e.props.iter().find_map(|p| match p {
+                    Prop::FrameUrl(u) => Some(u.clone()),
+                    _ => None,
+                })
+            })
+            .filter(|u| scheme_len(u).is_some() && !u.starts_with("about:"));
+        let url = frame_url.unwrap_or_else(parent_base);
+        let base = match self.base_href_in(doc) {
+            Some(href) => resolve_url(&url, &href),
+            None => url.clone(),
+        };
+        (url, base)
+    }
+
+    /// The `href` of document `doc`'s first `<base href>` in its head.
+    fn base_href_in(&self, doc: NodeId) -> Option<String> {
+        let html = self.mirror.children(doc).find(|&c| {
+            self.mirror
+                .element(c)
+                .is_some_and(|e| e.tag == "html" && e.ns == Ns::Html)
+        })?;
+        let head = self.mirror.children(html).find(|&c| {
+            self.mirror
+                .element(c)
+                .is_some_and(|e| e.tag == "head" && e.ns == Ns::Html)
+        })?;
+        self.mirror.children(head).find_map(|c| match self.mirror.element(c) {
+            Some(e) if e.tag == "base" && e.ns == Ns::Html => e
+                .attrs
+                .iter()
+                .find(|(n, _)| n == "href")
+                .map(|(_, v)| v.clone()),
+            _ => None,
+        })
+    }
+
+    /// The iframe document `id` is in (`None`: the top document).
+    fn doc_of(&self, id: NodeId) -> Option<NodeId> {
+        let mut p = self.mirror.parent(id);
+        while let Some(a) = p {
+            if matches!(self.mirror.node(a), Some(NodeKind::Document { .. })) {
+                return (!self.is_top_doc(a)).then_some(a);
+            }
+            p = self.mirror.parent(a);
+        }
+        None
     }
 
     /// Relative URLs resolve against the page's first `<base href>`, or the page URL.
@@ -459,12 +534,20 @@ impl Exporter<'_> {
             },
             _ => return,
         };
+        let root = if self.is_top_doc(target) {
+            None
+        } else if matches!(self.mirror.node(target), Some(NodeKind::Document { .. })) {
+            Some(target)
+        } else {
+            self.doc_of(target)
+        };
+        let base = self.base_in(root);
         let mut style_ids = Vec::new();
         let mut styles = Vec::new();
         for sheet in sheets {
             *self.style_ids += 1;
             let sid = *self.style_ids;
-            let css = absolutize_css(sheet, &self.doc_base);
+            let css = absolutize_css(sheet, &base);
             let rules: Vec<Json> = split_rules(&css)
                 .into_iter()
                 .enumerate()
@@ -566,7 +649,7 @@ impl Exporter<'_> {
                 });
                 o.push((
                     "attributes".into(),
-                    Json::Obj(self.attributes(e, has_doc, true)),
+                    Json::Obj(self.attributes(e, has_doc, true, ctx.root_id)),
                 ));
                 if e.ns == Ns::Svg {
                     o.push(("isSVG".into(), Json::Bool(true)));
@@ -584,7 +667,7 @@ impl Exporter<'_> {
                 let text = if ctx.in_script || (ctx.in_style && ctx.css_captured) {
                     String::new()
                 } else if ctx.in_style {
-                    absolutize_css(t, &self.doc_base)
+                    absolutize_css(t, &self.base_in(ctx.root_id))
                 } else {
                     t.clone()
                 };
@@ -651,9 +734,16 @@ impl Exporter<'_> {
     }
 
     /// The element's rrweb attributes (`snapshot`: scroll offsets included).
-    fn attributes(&self, e: &Element, has_doc: bool, snapshot: bool) -> Vec<(String, Json)> {
+    fn attributes(
+        &self,
+        e: &Element,
+        has_doc: bool,
+        snapshot: bool,
+        root: Option<NodeId>,
+    ) -> Vec<(String, Json)> {
         let tag = e.tag.as_str();
         let html = e.ns == Ns::Html;
+        let base = self.base_in(root);
         if is_opaque(e) {
             let mut a = Vec::new();
             // rrweb keeps only the class; the id is kept too, so page CSS that places the box
@@ -681,17 +771,18 @@ impl Exporter<'_> {
             }
             if html && tag == "iframe" && matches!(n.as_str(), "src" | "srcdoc") {
                 if n == "src" && !has_doc && !v.is_empty() {
-                    set(&mut a, "rr_src", Json::Str(resolve_url(&self.doc_base, v)));
+                    set(&mut a, "rr_src", Json::Str(resolve_url(&base, v)));
                 }
                 continue;
             }
             if tag == "script" && n == "type" {
                 continue;
             }
+            let n = &attr_name(e, n);
             set(
                 &mut a,
                 n,
-                Json::Str(transform_attr(tag, n, v, self.url_base(tag))),
+                Json::Str(transform_attr(tag, n, v, &self.url_base(tag, root))),
             );
         }
         if tag == "script" && matches!(e.ns, Ns::Html | Ns::Svg) {
@@ -733,14 +824,16 @@ impl Exporter<'_> {
                     }
                 }
                 Prop::Css(css) if matches!(tag, "style" | "link") => {
+                    let mut css = absolutize_css(css, &base);
                     if tag == "link" {
                         a.retain(|(n, _)| n != "rel" && n != "href");
+                        // rrweb turns a link into a style only for a non-empty `_cssText`
+                        // (else it sets a `_csstext` attribute): an empty sheet is a comment.
+                        if css.is_empty() {
+                            css.push_str("/**/");
+                        }
                     }
-                    set(
-                        &mut a,
-                        "_cssText",
-                        Json::Str(absolutize_css(css, &self.doc_base)),
-                    );
+                    set(&mut a, "_cssText", Json::Str(css));
                 }
                 Prop::Scroll { x, y } if snapshot => {
                     if *x != 0 {
@@ -868,6 +961,32 @@ impl Exporter<'_> {
         false
     }
 
+    /// Removes of the shadow trees' children inside `id`'s subtree, deepest first: rrweb's
+    /// removal unmaps a node's children but not its shadow root's (rrdom's
+    /// `Mirror.removeNodeFromMap`), so a later add of the same ids would reuse stale nodes.
+    fn unmap_shadows(&self, id: NodeId, removes: &mut Vec<Json>) {
+        let roots: Vec<NodeId> = self
+            .mirror
+            .descendants(id)
+            .filter(|&d| {
+                matches!(self.mirror.node(d), Some(NodeKind::ShadowRoot)) && !self.hidden(d)
+            })
+            .collect();
+        for &sr in roots.iter().rev() {
+            let Some(host) = self.mirror.parent(sr) else {
+                continue;
+            };
+            for c in self.mirror.children(sr) {
+                if !matches!(
+                    self.mirror.node(c),
+                    Some(NodeKind::Document { .. } | NodeKind::ShadowRoot)
+                ) {
+                    removes.push(remove_json(host, c, true));
+                }
+            }
+        }
+    }
+
     /// `id` or one of its ancestors is in `set`.
     fn under(&self, id: NodeId, set: &BTreeSet<NodeId>) -> bool {
         let mut cur = Some(id);
@@ -910,6 +1029,11 @@ impl Exporter<'_> {
             .filter(|(id, p)| match p {
                 Prop::Opaque => self.mirror.element(*id).is_some_and(|e| !is_opaque(e)),
                 Prop::Css(_) => self.mirror.element(*id).is_some_and(|e| !is_opaque(e)),
+                Prop::Clear(PropKind::Opaque) => self.mirror.element(*id).is_some_and(is_opaque),
+                Prop::Clear(PropKind::Css) => self
+                    .mirror
+                    .element(*id)
+                    .is_some_and(|e| has_css(e) && !is_opaque(e)),
                 _ => false,
             })
             .map(|(id, _)| *id)
@@ -936,10 +1060,12 @@ impl Exporter<'_> {
                     let shadow = matches!(self.mirror.node(id), Some(NodeKind::ShadowRoot));
                     let rp = if shadow { parent } else { id };
                     for c in self.mirror.children(id) {
+                        self.unmap_shadows(c, &mut removes);
                         removes.push(remove_json(rp, c, shadow));
                     }
                 }
                 _ => {
+                    self.unmap_shadows(id, &mut removes);
                     let shadow = matches!(self.mirror.node(parent), Some(NodeKind::ShadowRoot));
                     removes.push(remove_json(self.rr_parent(parent), id, shadow));
                 }
@@ -1013,7 +1139,7 @@ impl Exporter<'_> {
                 continue;
             }
             let value = if ctx.in_style {
-                absolutize_css(text, &self.doc_base)
+                absolutize_css(text, &self.base_in(ctx.root_id))
             } else {
                 text.clone()
             };
@@ -1028,12 +1154,16 @@ impl Exporter<'_> {
                 continue;
             };
             let tag = e.tag.as_str();
-            let name = ch.name.as_str();
+            let name = &attr_name(e, &ch.name);
+            let name = name.as_str();
             let html = e.ns == Ns::Html;
             let skip = (html && tag == "iframe" && matches!(name, "src" | "srcdoc"))
                 || (tag == "script" && name == "type")
                 || (is_opaque(e) && !matches!(name, "class" | "id"))
-                || (html && tag == "link" && has_css(e) && matches!(name, "rel" | "href"));
+                || (html && tag == "link" && has_css(e) && matches!(name, "rel" | "href"))
+                // Form state the export carries as these attributes: the page's own changes
+                // of them do not override it (props report the state).
+                || (html && state_attr(e, name));
             if skip {
                 continue;
             }
@@ -1046,7 +1176,12 @@ impl Exporter<'_> {
                         .map(|(_, v)| v.as_str())
                         .unwrap_or(""),
                 )),
-                Some(v) => Json::Str(transform_attr(tag, name, v, self.url_base(tag))),
+                Some(v) => Json::Str(transform_attr(
+                    tag,
+                    name,
+                    v,
+                    &self.url_base(tag, self.doc_of(ch.id)),
+                )),
             };
             set(attrs.entry(ch.id).or_default(), name, value);
         }
@@ -1084,7 +1219,48 @@ impl Exporter<'_> {
                         Json::Str(format!("width: {w}px; height: {h}px;")),
                     );
                 }
-                Prop::Size { .. } | Prop::Opaque | Prop::Css(_) => {}
+                // The value is the default one again: the `value` attribute (textarea: its text).
+                Prop::Clear(PropKind::Value) => {
+                    let v = if e.tag == "textarea" {
+                        self.mirror
+                            .children(*id)
+                            .filter_map(|c| match self.mirror.node(c) {
+                                Some(NodeKind::Text(t)) => Some(t.as_str()),
+                                _ => None,
+                            })
+                            .collect::<String>()
+                    } else {
+                        e.attrs
+                            .iter()
+                            .find(|(n, _)| n == "value")
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or_default()
+                    };
+                    inputs.push((*id, v, checked_of(e)));
+                }
+                Prop::Clear(PropKind::Checked) => {
+                    let v = e
+                        .attrs
+                        .iter()
+                        .find(|(n, _)| n == "value")
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_else(|| "on".into());
+                    let v = value_of(e).map(str::to_owned).unwrap_or(v);
+                    let b = e.attrs.iter().any(|(n, _)| n == "checked");
+                    inputs.push((*id, v, b));
+                }
+                Prop::Clear(PropKind::Selected) => {
+                    let b = e.attrs.iter().any(|(n, _)| n == "selected");
+                    let v = if b { Json::str("") } else { Json::Null };
+                    set(attrs.entry(*id).or_default(), "selected", v);
+                }
+                Prop::Clear(PropKind::Scroll) => scrolls.push((*id, 0, 0)),
+                // Css / Opaque: re-added whole above; FrameUrl: only the base of later URLs.
+                Prop::Size { .. }
+                | Prop::Opaque
+                | Prop::Css(_)
+                | Prop::FrameUrl(_)
+                | Prop::Clear(_) => {}
             }
         }
         let attributes: Vec<Json> = attrs
@@ -1144,6 +1320,39 @@ fn block_class(class: &str) -> String {
         "rr-block".into()
     } else {
         format!("{class} rr-block")
+    }
+}
+
+/// The attribute name rrweb's replayer ends up with: it builds every element but SVG ones
+/// in the HTML namespace with `setAttribute`, which lower-cases the name (its virtual DOM,
+/// used when seeking, drops a mixed-case name instead: repros/standalone-rrweb-attr-names.mjs).
+fn attr_name(e: &Element, name: &str) -> String {
+    if e.ns == Ns::Svg {
+        name.to_owned()
+    } else {
+        name.to_ascii_lowercase()
+    }
+}
+
+/// Whether attribute `name` of HTML element `e` is written from a form-state prop
+/// (`value`, `checked`, `selected`), so the page's own attribute is not what rrweb gets.
+fn state_attr(e: &Element, name: &str) -> bool {
+    let has = |k: fn(&Prop) -> bool| e.props.iter().any(k);
+    match (e.tag.as_str(), name) {
+        ("input", "value") => {
+            let ty = e
+                .attrs
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("type"))
+                .map(|(_, v)| v.to_ascii_lowercase())
+                .unwrap_or_default();
+            !matches!(ty.as_str(), "radio" | "checkbox" | "submit" | "button")
+                && has(|p| matches!(p, Prop::Value(_)))
+        }
+        ("textarea" | "select", "value") => has(|p| matches!(p, Prop::Value(_))),
+        ("input", "checked") => has(|p| matches!(p, Prop::Checked(_))),
+        ("option", "selected") => has(|p| matches!(p, Prop::Selected(_))),
+        _ => false,
     }
 }
 
@@ -1348,6 +1557,8 @@ pub fn absolutize_srcset(value: &str, base: &str) -> String {
 /// Every `url(...)` in CSS text made absolute against `base` (`url(#id)`, `data:` and
 /// `blob:` URLs unchanged). Malformed `url(` are copied as they are.
 pub fn absolutize_css(css: &str, base: &str) -> String {
+    let imports = absolutize_imports(css, base);
+    let css = imports.as_str();
     let b = css.as_bytes();
     let mut out = String::with_capacity(css.len());
     let mut i = 0;
@@ -1415,6 +1626,49 @@ pub fn absolutize_css(css: &str, base: &str) -> String {
         out.push(')');
         copied = end;
         i = end;
+    }
+    out.push_str(&css[copied..]);
+    out
+}
+
+/// The string form of `@import "x"` made absolute against `base` (the `url()` form is left
+/// to [`absolutize_css`]).
+fn absolutize_imports(css: &str, base: &str) -> String {
+    let b = css.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i + 7 <= b.len() {
+        if !b[i..i + 7].eq_ignore_ascii_case(b"@import") {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 7;
+        while j < b.len() && is_ws(b[j] as char) {
+            j += 1;
+        }
+        if j >= b.len() || !(b[j] == b'"' || b[j] == b'\'') {
+            i = j.max(i + 1);
+            continue;
+        }
+        let q = b[j];
+        let mut k = j + 1;
+        while k < b.len() && b[k] != q {
+            if b[k] == b'\\' {
+                k += 1;
+            }
+            k += 1;
+        }
+        if k >= b.len() {
+            break;
+        }
+        let target = &css[j + 1..k];
+        if !target.is_empty() && !target.starts_with('#') {
+            out.push_str(&css[copied..j + 1]);
+            out.push_str(&resolve_url(base, target));
+            copied = k;
+        }
+        i = k + 1;
     }
     out.push_str(&css[copied..]);
     out

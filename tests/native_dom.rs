@@ -1101,3 +1101,38 @@ fn navigation_api() {
     copy.load_tree(&sub).unwrap();
     assert_eq!(copy.canonical(), "#document\n".replace("#document", "<ul>") + "  <li>\n    #text \"1\"\n  <li>\n    #text \"2\"\n  <li>\n    #text \"3\"\n");
 }
+
+#[test]
+fn clear_removes_a_prop_and_frame_url_pins_the_srcdoc_base() {
+    use insp_agent::event::PropKind;
+    let s = P::new()
+        .doc(1)
+        .el(2, "html", &[])
+        .elx(3, "link", "", &[("rel", "stylesheet")], &[("s", "b{x:y}")])
+        .end()
+        .elx(4, "iframe", "", &[], &[("u", "https://ex.com/d/f.html")])
+        .doc(5)
+        .el(6, "html", &[])
+        .el(7, "head", &[])
+        .end()
+        .end()
+        .end()
+        .end()
+        .end()
+        .end();
+    let (mut r, snap) = recorder(s.s());
+    assert!(r.mirror().to_html().contains("&lt;head&gt;&lt;base href=&quot;https://ex.com/d/f.html&quot;&gt;&lt;/head&gt;"));
+    // A clear of a prop the element lacks is no change; one of a prop it has removes it.
+    let listing = cat(&[P::new().t("P").t(3).t("X").t("s"), P::new().t("P").t(3).t("X").t("v"), P::new().t("P").t(4).t("u").t("https://ex.com/g.html")]);
+    let (_, m) = batch(&mut r, &listing, &no_ser);
+    let m = m.unwrap();
+    assert_eq!(m.props, vec![(3, Prop::Clear(PropKind::Css)), (4, Prop::FrameUrl("https://ex.com/g.html".into()))]);
+    match r.mirror().node(3) {
+        Some(NodeKind::Element(e)) => assert!(e.props.is_empty()),
+        k => panic!("{k:?}"),
+    }
+    let mut w = String::new();
+    packed::write_prop(&mut w, &Prop::Clear(PropKind::FrameUrl));
+    assert_eq!(tokens_of(&w), vec!["X", "u"]);
+    assert_replays(&r, &snap, &[m]);
+}

@@ -65,7 +65,10 @@ class Reader {
   }
 }
 
-const EVENT_KINDS = ['Start', 'Page', 'Note', 'FullSnapshot', 'Mutation', 'AdoptedSheets'];
+const EVENT_KINDS = [
+  'Start', 'Page', 'Note', 'FullSnapshot', 'Mutation', 'AdoptedSheets', 'MouseMove', 'Mouse', 'Scroll',
+  'Viewport', 'Focus', 'Media', 'Navigation', 'Error', 'Network', 'Device', 'Visibility', 'Gap',
+];
 
 /** Reads one `Tree`; returns counts only (nodes, elements, text bytes...). */
 function readTree(r, counts) {
@@ -136,6 +139,12 @@ function readProp(r, counts) {
       r.u();
       break;
     case 6: // Opaque
+      break;
+    case 7: // FrameUrl
+      r.skipStr();
+      break;
+    case 8: // Clear(PropKind)
+      r.u();
       break;
     default:
       throw new Stop(`unknown Prop variant ${p}`);
@@ -256,6 +265,74 @@ export function decodeInsp(raw, { gzip = false, stopAtSnapshot = false } = {}) {
           r.u();
           r.vec(() => r.skipStr());
           break;
+        // Visit recording: read only to reach the events after them.
+        case 6: // MouseMove { positions: Vec<(i32, i32, u32)> }
+          ev.positions = r.vec(() => [r.i32(), r.i32(), r.u()]).length;
+          break;
+        case 7: // Mouse { kind, id, x, y }
+          r.u();
+          r.u();
+          r.i32();
+          r.i32();
+          break;
+        case 8: // Scroll { id, x, y }
+          r.u();
+          r.i32();
+          r.i32();
+          break;
+        case 9: // Viewport { width, height }
+          r.u();
+          r.u();
+          break;
+        case 10: // Focus { id, focused }
+          r.u();
+          r.bool();
+          break;
+        case 11: // Media { id, playing, time_ms }
+          r.u();
+          r.bool();
+          r.u();
+          break;
+        case 12: // Navigation { url, kind }
+          ev.url = r.str();
+          r.u();
+          break;
+        case 13: // Error(ErrorInfo { message, source, line, column, stack, rejection })
+          r.skipStr();
+          r.skipStr();
+          r.u();
+          r.u();
+          r.skipStr();
+          r.bool();
+          break;
+        case 14: // Network(NetworkInfo { method, url, status, duration_ms, request_bytes, response_bytes, fetch })
+          r.skipStr();
+          r.skipStr();
+          for (let q = 0; q < 4; q++) r.u();
+          r.bool();
+          break;
+        case 15: // Device(DeviceInfo { user_agent, screen_width, screen_height, pixel_ratio_pct, language, time_zone, referrer })
+          r.skipStr();
+          r.u();
+          r.u();
+          r.u();
+          r.skipStr();
+          r.skipStr();
+          r.skipStr();
+          break;
+        case 16: // Visibility { hidden }
+          r.bool();
+          break;
+        case 17: {
+          // Gap { from_seq, to_seq, dropped_bytes, reason: MemoryBound | Rejected { status } }
+          r.u();
+          r.u();
+          r.u();
+          const g = r.u();
+          if (g === 1) r.u();
+          else if (g !== 0) throw new Stop(`unknown GapReason variant ${g}`);
+          break;
+        }
         default:
           throw new Stop(`unknown EventData variant ${v} (event ${k} of ${n})`);
       }

@@ -207,6 +207,9 @@ impl StatsHook {
             set("rejected", s.rejected as f64);
             set("restored", s.restored as f64);
             set("maxBytes", a.borrow().outbox().policy().max_pending_bytes as f64);
+            // Recorded, not sealed yet (gap markers included): with `items` 0, everything
+            // recorded so far has reached the collector.
+            set("unsealed", a.borrow().unsealed_events() as f64);
             o.into()
         });
         let f = guard.wrap(closure.as_ref().unchecked_ref());

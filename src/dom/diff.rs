@@ -29,7 +29,7 @@
 
 use super::idmap::{IdMap, IdSet};
 use super::mirror::{is_container, Mirror};
-use super::packed::{parse_listing, Dup, ListItem, PackedError, PackedErrorKind, PropRef, TreeBuilder};
+use super::packed::{parse_listing, prop_kind, Dup, ListItem, PackedError, PackedErrorKind, PropRef, TreeBuilder};
 use crate::sort;
 use crate::event::{Add, AddNode, AttrChange, FullSnapshot, Mutation, NodeId, NodeKind, Prop, Tree};
 use alloc::borrow::ToOwned;
@@ -432,7 +432,12 @@ fn plan(m: &Mirror, items: Vec<ListItem<'_>>) -> Plan {
             continue;
         }
         if let Some(e) = m.element(id) {
-            if !e.props.iter().any(|p| prop.eq_prop(p)) {
+            let changed = match prop {
+                // A clear is news only if the element has a prop of that kind.
+                PropRef::Clear(_) => e.props.iter().any(|p| prop_kind(p) == prop.kind()),
+                _ => !e.props.iter().any(|p| prop.eq_prop(p)),
+            };
+            if changed {
                 props.push((id, PropRef::to_prop(prop)));
             }
         }

@@ -779,8 +779,24 @@ impl Mirror {
     }
 
     fn html_into(&self, out: &mut String, top: u32, frames: u32) {
+        self.html_into_based(out, top, frames, None);
+    }
+
+    /// As `html_into`; with `base`, a `<base href>` is written first in the document's `head`.
+    fn html_into_based(&self, out: &mut String, top: u32, frames: u32, mut base: Option<&str>) {
         self.walk(top, |m, step| match step {
-            Step::Enter(s, _) => m.html_enter(out, s, frames),
+            Step::Enter(s, depth) => {
+                let more = m.html_enter(out, s, frames);
+                if let Some(b) = base {
+                    if depth == 2 && matches!(&m.slots[s as usize].kind, NodeKind::Element(e) if e.ns == Ns::Html && e.tag == "head") {
+                        out.push_str("<base");
+                        push_attr(out, "href", b);
+                        out.push('>');
+                        base = None;
+                    }
+                }
+                more
+            }
             Step::Exit(s) => {
                 m.html_exit(out, s);
                 true
@@ -953,7 +969,13 @@ impl Mirror {
             let doc = self.first_document_child(s);
             if doc != NIL && frames < MAX_FRAMES {
                 let mut inner = String::new();
-                self.html_into(&mut inner, doc, frames + 1);
+                // A srcdoc resolves relative URLs against the embedding page: the frame
+                // document's own URL is pinned as its base.
+                let base = e.props.iter().find_map(|p| match p {
+                    Prop::FrameUrl(u) if is_hierarchical(u) => Some(u.as_str()),
+                    _ => None,
+                });
+                self.html_into_based(&mut inner, doc, frames + 1, base);
                 push_attr(out, "srcdoc", &inner);
             }
         }
@@ -1032,6 +1054,10 @@ fn skip_children(nodes: &[FlatNode], mut i: usize, n: u32) -> usize {
 /// Replaces the prop of the same kind, or adds it.
 pub(crate) fn set_prop(e: &mut Element, prop: Prop) {
     let k = prop_kind(&prop);
+    if let Prop::Clear(_) = prop {
+        e.props.retain(|p| prop_kind(p) != k);
+        return;
+    }
     match e.props.iter_mut().find(|p| prop_kind(p) == k) {
         Some(p) => *p = prop,
         None => e.props.push(prop),
@@ -1063,6 +1089,11 @@ fn valid_tag(t: &str) -> bool {
 
 fn valid_attr_name(n: &str) -> bool {
     !n.is_empty() && n.chars().all(|c| !(c.is_control() || matches!(c, ' ' | '"' | '\'' | '>' | '<' | '/' | '=')))
+}
+
+fn is_hierarchical(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 fn push_attr(out: &mut String, name: &str, value: &str) {

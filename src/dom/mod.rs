@@ -27,6 +27,9 @@
 //! ns       := "" (HTML) | "s" (SVG) | "m" (MathML) | a namespace URI
 //! prop     := "v" value | "k" 0|1 (checked) | "z" 0|1 (selected) | "s" css-text
 //!           | "o" "x,y" (scroll) | "w" "w,h" (size) | "O" "" (opaque: content not recorded)
+//!           | "u" url (iframe: URL of its same-origin document)
+//!           | "X" code (listings only: the element no longer has a prop of kind `code`,
+//!                       one of the codes above; ignored inside a `node`)
 //! ```
 //! Snapshot chunks (`DomRecorder::snapshot_chunk`) are consecutive pieces of one `node`
 //! stream for the whole document ("D" ... "/"); a chunk always ends on a token boundary but

@@ -6,7 +6,7 @@
 
 use super::idmap::IdMap;
 use super::SEP;
-use crate::event::{Element, FlatNode, NodeId, NodeKind, Ns, Prop, Tree};
+use crate::event::{Element, FlatNode, NodeId, NodeKind, Ns, Prop, PropKind, Tree};
 use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -175,6 +175,50 @@ pub enum PropRef<'a> {
     Scroll { x: i32, y: i32 },
     Size { w: u32, h: u32 },
     Opaque,
+    FrameUrl(&'a str),
+    Clear(PropKind),
+}
+
+/// Packed code of a prop kind (the code of the prop it names).
+pub fn kind_code(k: PropKind) -> &'static str {
+    match k {
+        PropKind::Value => "v",
+        PropKind::Checked => "k",
+        PropKind::Selected => "z",
+        PropKind::Css => "s",
+        PropKind::Scroll => "o",
+        PropKind::Size => "w",
+        PropKind::Opaque => "O",
+        PropKind::FrameUrl => "u",
+    }
+}
+
+fn kind_of_code(c: &str) -> Result<PropKind, PackedErrorKind> {
+    Ok(match c {
+        "v" => PropKind::Value,
+        "k" => PropKind::Checked,
+        "z" => PropKind::Selected,
+        "s" => PropKind::Css,
+        "o" => PropKind::Scroll,
+        "w" => PropKind::Size,
+        "O" => PropKind::Opaque,
+        "u" => PropKind::FrameUrl,
+        _ => return Err(PackedErrorKind::BadProp),
+    })
+}
+
+/// Kind index of a prop kind, as [`prop_kind`].
+pub fn kind_index(k: PropKind) -> u8 {
+    match k {
+        PropKind::Value => 0,
+        PropKind::Checked => 1,
+        PropKind::Selected => 2,
+        PropKind::Css => 3,
+        PropKind::Scroll => 4,
+        PropKind::Size => 5,
+        PropKind::Opaque => 6,
+        PropKind::FrameUrl => 7,
+    }
 }
 
 impl<'a> PropRef<'a> {
@@ -195,6 +239,8 @@ impl<'a> PropRef<'a> {
                 PropRef::Size { w: clamp_u(w), h: clamp_u(h) }
             }
             "O" => PropRef::Opaque,
+            "u" => PropRef::FrameUrl(value),
+            "X" => PropRef::Clear(kind_of_code(value)?),
             _ => return Err(PackedErrorKind::BadProp),
         })
     }
@@ -208,6 +254,8 @@ impl<'a> PropRef<'a> {
             PropRef::Scroll { x, y } => Prop::Scroll { x, y },
             PropRef::Size { w, h } => Prop::Size { w, h },
             PropRef::Opaque => Prop::Opaque,
+            PropRef::FrameUrl(v) => Prop::FrameUrl(v.to_owned()),
+            PropRef::Clear(k) => Prop::Clear(k),
         }
     }
 
@@ -221,6 +269,9 @@ impl<'a> PropRef<'a> {
             PropRef::Scroll { .. } => 4,
             PropRef::Size { .. } => 5,
             PropRef::Opaque => 6,
+            PropRef::FrameUrl(_) => 7,
+            // A clear replaces the prop of the kind it names.
+            PropRef::Clear(k) => kind_index(*k),
         }
     }
 
@@ -232,6 +283,8 @@ impl<'a> PropRef<'a> {
             (PropRef::Scroll { x, y }, Prop::Scroll { x: a, y: b }) => x == *a && y == *b,
             (PropRef::Size { w, h }, Prop::Size { w: a, h: b }) => w == *a && h == *b,
             (PropRef::Opaque, Prop::Opaque) => true,
+            (PropRef::FrameUrl(a), Prop::FrameUrl(b)) => a == b,
+            (PropRef::Clear(a), Prop::Clear(b)) => a == *b,
             _ => false,
         }
     }
@@ -247,6 +300,9 @@ pub fn prop_kind(p: &Prop) -> u8 {
         Prop::Scroll { .. } => 4,
         Prop::Size { .. } => 5,
         Prop::Opaque => 6,
+        Prop::FrameUrl(_) => 7,
+        // A clear replaces (removes) the prop of the kind it names.
+        Prop::Clear(k) => kind_index(*k),
     }
 }
 
@@ -462,7 +518,11 @@ impl TreeBuilder {
                 let mut props = Vec::with_capacity(nprop as usize);
                 for _ in 0..nprop {
                     let (c, v) = (r.next()?, r.next()?);
-                    props.push(PropRef::parse(c, v)?.to_prop());
+                    match PropRef::parse(c, v)? {
+                        // Nothing to clear in a new node.
+                        PropRef::Clear(_) => {}
+                        p => props.push(p.to_prop()),
+                    }
                 }
                 NodeKind::Element(Element { tag: tag.to_owned(), ns: ns_of(ns), attrs, props })
             }
@@ -712,6 +772,14 @@ pub fn write_prop(out: &mut String, p: &Prop) {
         Prop::Opaque => {
             put(out, "O");
             put(out, "");
+        }
+        Prop::FrameUrl(v) => {
+            put(out, "u");
+            put(out, v);
+        }
+        Prop::Clear(k) => {
+            put(out, "X");
+            put(out, kind_code(*k));
         }
     }
 }

@@ -69,6 +69,26 @@ async function idle(tab, timeoutMs = 30_000) {
   });
 }
 
+/** Waits until everything the tab's agent recorded so far reached the collector: nothing
+ * undelivered and nothing recorded but not sealed yet. Gap markers are recorded when batches
+ * are dropped and leave with the next batch (sealed up to 5 s later), so an empty outbox alone
+ * does not mean the markers for the latest drops have arrived. */
+async function flushed(tab, timeoutMs = 30_000) {
+  let box = null;
+  try {
+    await poll(
+      async () => {
+        box = await outbox(tab);
+        return box.items === 0 && box.unsealed === 0 && box.delivered >= 2;
+      },
+      { timeoutMs, what: 'everything recorded to be sealed and delivered' },
+    );
+  } catch (e) {
+    e.message += `\noutbox: ${JSON.stringify(box)}`;
+    throw e;
+  }
+}
+
 const sidOf = (tab) =>
   tab.evaluate(() => {
     const m = /(?:^|; )__insp_ses=([^;]*)/.exec(document.cookie);
@@ -395,7 +415,9 @@ describe('delivery without loss', () => {
       assert.ok(growth < 8 * 1024 * 1024, `JS heap grew ${growth} B: ${heaps.join(', ')}`);
 
       proxy.down = false;
-      await idle(tab, 60_000);
+      // Not just an empty outbox: the markers for the latest drops may still be in the open
+      // batch (see `flushed`).
+      await flushed(tab, 60_000);
       const d = await deliveryWhen(sid, pid, (x) => x.gaps.length > 0 && x.missing.length > 0, 'gap markers', 60_000);
       // Every missing seq is explained by a gap marker the agent recorded.
       const covered = (s) => d.gaps.some((g) => g.from_seq <= s && s <= g.to_seq);
