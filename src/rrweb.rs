@@ -492,14 +492,16 @@ impl Exporter<'_> {
                 .element(c)
                 .is_some_and(|e| e.tag == "head" && e.ns == Ns::Html)
         })?;
-        self.mirror.children(head).find_map(|c| match self.mirror.element(c) {
-            Some(e) if e.tag == "base" && e.ns == Ns::Html => e
-                .attrs
-                .iter()
-                .find(|(n, _)| n == "href")
-                .map(|(_, v)| v.clone()),
-            _ => None,
-        })
+        self.mirror
+            .children(head)
+            .find_map(|c| match self.mirror.element(c) {
+                Some(e) if e.tag == "base" && e.ns == Ns::Html => e
+                    .attrs
+                    .iter()
+                    .find(|(n, _)| n == "href")
+                    .map(|(_, v)| v.clone()),
+                _ => None,
+            })
     }
 
     /// The iframe document `id` is in (`None`: the top document).
@@ -964,12 +966,16 @@ impl Exporter<'_> {
     /// Removes of the shadow trees' children inside `id`'s subtree, deepest first: rrweb's
     /// removal unmaps a node's children but not its shadow root's (rrdom's
     /// `Mirror.removeNodeFromMap`), so a later add of the same ids would reuse stale nodes.
+    /// (Not inside iframe documents in that subtree: rrweb attaches those anew.)
     fn unmap_shadows(&self, id: NodeId, removes: &mut Vec<Json>) {
+        let doc = self.doc_of(id);
         let roots: Vec<NodeId> = self
             .mirror
             .descendants(id)
             .filter(|&d| {
-                matches!(self.mirror.node(d), Some(NodeKind::ShadowRoot)) && !self.hidden(d)
+                matches!(self.mirror.node(d), Some(NodeKind::ShadowRoot))
+                    && !self.hidden(d)
+                    && self.doc_of(d) == doc
             })
             .collect();
         for &sr in roots.iter().rev() {

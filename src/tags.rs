@@ -34,7 +34,6 @@ use crate::config::{TAGS_PER_SESSION_MAX, TAG_KEY_MAX_CHARS, TAG_MAX_DEPTH, TAG_
 use crate::event::Tag;
 use crate::jsnum::number_to_string;
 use crate::value::Value;
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -122,19 +121,23 @@ impl Warnings {
 #[derive(Default)]
 struct Collector {
     tags: Vec<Tag>,
-    index: BTreeMap<String, usize>,
     over_limit: usize,
+}
+
+/// Position of `key` in `tags`. A linear scan: there are at most `TAGS_PER_SESSION_MAX` keys,
+/// and a map type would cost the wasm about 9 kB of code.
+fn find(tags: &[Tag], key: &str) -> Option<usize> {
+    tags.iter().position(|t| t.key == key)
 }
 
 impl Collector {
     fn put(&mut self, key: String, value: Option<String>) {
-        if let Some(&i) = self.index.get(&key) {
+        if let Some(i) = find(&self.tags, &key) {
             self.tags[i].value = value;
         } else if self.tags.len() >= TAGS_PER_SESSION_MAX {
             // A session can never hold more keys than this, so stop growing here too.
             self.over_limit += 1;
         } else {
-            self.index.insert(key.clone(), self.tags.len());
             self.tags.push(Tag { key, value });
         }
     }
@@ -307,7 +310,6 @@ pub struct Applied {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagSet {
     tags: Vec<Tag>,
-    index: BTreeMap<String, usize>,
 }
 
 impl TagSet {
@@ -327,30 +329,23 @@ impl TagSet {
     /// an identical tag is ignored. Lengths are not re-checked ([`flatten`] already did).
     pub fn apply(&mut self, tags: &[Tag]) -> Applied {
         let mut changed: Vec<Tag> = Vec::new();
-        let mut changed_index: BTreeMap<&str, usize> = BTreeMap::new();
         let mut dropped = 0usize;
         let mut first_dropped: Option<&str> = None;
         for t in tags {
-            match self.index.get(&t.key) {
-                Some(&i) if self.tags[i].value == t.value => continue,
-                Some(&i) => self.tags[i].value = t.value.clone(),
+            match find(&self.tags, &t.key) {
+                Some(i) if self.tags[i].value == t.value => continue,
+                Some(i) => self.tags[i].value = t.value.clone(),
                 None if self.tags.len() >= TAGS_PER_SESSION_MAX => {
                     dropped += 1;
                     first_dropped.get_or_insert(t.key.as_str());
                     continue;
                 }
-                None => {
-                    self.index.insert(t.key.clone(), self.tags.len());
-                    self.tags.push(t.clone());
-                }
+                None => self.tags.push(t.clone()),
             }
             // One entry per key in the delta, holding the latest value.
-            match changed_index.get(t.key.as_str()) {
-                Some(&j) => changed[j].value = t.value.clone(),
-                None => {
-                    changed_index.insert(t.key.as_str(), changed.len());
-                    changed.push(t.clone());
-                }
+            match find(&changed, &t.key) {
+                Some(j) => changed[j].value = t.value.clone(),
+                None => changed.push(t.clone()),
             }
         }
         let mut warnings = Vec::new();
@@ -366,7 +361,7 @@ impl TagSet {
     }
 
     pub fn get(&self, key: &str) -> Option<&Tag> {
-        self.index.get(key).map(|&i| &self.tags[i])
+        find(&self.tags, key).map(|i| &self.tags[i])
     }
 
     pub fn len(&self) -> usize {
