@@ -50,6 +50,7 @@ export function createReader(win) {
   var rapply = win.Reflect.apply;
   var getOwn = win.Object.getOwnPropertyDescriptor;
   var define = win.Object.defineProperty;
+  var getProto = win.Object.getPrototypeOf;
   // Zone.js (Angular) wraps MutationObserver so that every callback runs change detection;
   // its saved original avoids that.
   // A page (or framework) that replaced MutationObserver: as rrweb does, the constructor of a
@@ -71,6 +72,7 @@ export function createReader(win) {
   var realms = []; // (WeakRefs to) the keys
   var realmUndo = null; // WeakMap key -> undo list
   var undo = null; // the list being filled
+  var protoSeen = new WeakSet(); // element prototypes whose realm's attachShadow is patched
   var aborter = null;
   var listenOpts = true;
   var listeners = []; // [target, type, fn] when AbortController is missing
@@ -929,6 +931,8 @@ export function createReader(win) {
   // Emits an element in parent context `pctx`; true when it opens a level (children follow,
   // in context `emitCtx`), false for an ignored element (a closed placeholder).
   function emitElement(el, id, pctx) {
+    var pr = getProto(el);
+    if (pr && !protoSeen.has(pr)) foreignRealm(el, pr);
     var ns = el.namespaceURI;
     var tag = el.localName;
     var code;
@@ -1498,6 +1502,22 @@ export function createReader(win) {
     }
   }
 
+  // An element's JS wrapper keeps the realm it was created in when the node is adopted into
+  // another document: one made in a frame document that came and went between checkouts (or
+  // one the reader never observed) calls that realm's attachShadow, which patchRealm never saw.
+  // Its Element.prototype is patched on first sight (keyed like a realm, for unpatch()).
+  function foreignRealm(el, pr) {
+    protoSeen.add(pr);
+    var p = pr;
+    while (p && !getOwn(p, 'attachShadow')) p = getProto(p);
+    if (!p || realmUndo.has(p)) return;
+    undo = [];
+    realmUndo.set(p, undo);
+    prune(realms);
+    realms.push(weak(p));
+    wrapMethod(p, 'attachShadow', onAttachShadow);
+  }
+
   function patchRealm(view) {
     if (!view) return;
     var sheetProto = proto(view, 'CSSStyleSheet');
@@ -1522,7 +1542,13 @@ export function createReader(win) {
     wrapMethod(decl, 'setProperty', onDeclChanged);
     wrapMethod(decl, 'removeProperty', onDeclChanged);
     wrapSetter(decl, 'cssText', onDeclChanged);
-    wrapMethod(proto(view, 'Element'), 'attachShadow', onAttachShadow);
+    var elProto = proto(view, 'Element');
+    if (elProto && !realmUndo.has(elProto)) {
+      // (its own key too: foreignRealm() must not wrap it twice)
+      realmUndo.set(elProto, undo);
+      realms.push(weak(elProto));
+      wrapMethod(elProto, 'attachShadow', onAttachShadow);
+    }
     wrapMethod(proto(view, 'Document'), 'open', onDocOpen);
     wrapSetter(proto(view, 'Document'), 'adoptedStyleSheets', onAdoptedSet);
     wrapSetter(proto(view, 'ShadowRoot'), 'adoptedStyleSheets', onAdoptedSet);
@@ -1831,6 +1857,7 @@ export function createReader(win) {
       scanScroll = true;
       observed = new WeakSet();
       realmUndo = new WeakMap();
+      protoSeen = new WeakSet();
       clearDirty();
       if (typeof win.AbortController === 'function') {
         aborter = new win.AbortController();
