@@ -127,7 +127,7 @@ mod tests {
             let mut ours = items.clone();
             sort_by(&mut ours, |a, b| b.0 < a.0);
             let mut std = items;
-            std.sort_by(|a, b| b.0.cmp(&a.0));
+            std.sort_by_key(|x| core::cmp::Reverse(x.0));
             prop_assert_eq!(ours, std);
         }
 
