@@ -2,7 +2,7 @@
 // insp vs rrweb benchmark: both recorders and a no-recorder baseline in the same headless
 // Chromium run, on the same pages, in alternating order. See bench/README.md for the method.
 //
-//   node bench/run.mjs [--quick] [--out bench/results/latest.json] [--reps N]
+//   node bench/run.mjs [--quick] [--out FILE.json] [--reps N] [--print]
 //                      [--only startup,static,storm,visit] [--sizes 1000,10000,100000]
 //                      [--rates 100,1000,10000] [--storm-seconds S] [--visit-seconds S]
 //                      [--visit-reps N] [--verbose]
@@ -27,7 +27,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ---- options ---------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const o = { quick: false, out: 'bench/results/latest.json', verbose: false };
+  const o = { quick: false, out: null, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -44,6 +44,7 @@ function parseArgs(argv) {
     else if (a === '--visit-seconds') o.visitMs = Number(val()) * 1000;
     else if (a === '--visit-reps') o.visitReps = Number(val());
     else if (a === '--verbose' || a === '-v') o.verbose = true;
+    else if (a === '--print') o.print = true;
     else if (a === '--help' || a === '-h') {
       console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 10).join('\n'));
       process.exit(0);
@@ -53,6 +54,8 @@ function parseArgs(argv) {
     ? { reps: 2, sizes: [1000, 10000], rates: [100, 1000], stormMs: 3000, visitMs: 10000, visitReps: 1 }
     : { reps: 3, sizes: [1000, 10000, 100000], rates: [100, 1000, 10000], stormMs: 10000, visitMs: 60000, visitReps: 1 };
   for (const k of Object.keys(d)) if (o[k] == null) o[k] = d[k];
+  // A quick run never overwrites the committed full results.
+  if (o.out == null) o.out = o.quick ? 'bench/results/quick.json' : 'bench/results/latest.json';
   o.only = o.only || ['startup', 'static', 'storm', 'visit'];
   const bad = o.only.filter((x) => !['startup', 'static', 'storm', 'visit'].includes(x));
   if (bad.length) throw new Error(`--only: unknown section ${bad.join(', ')} (startup, static, storm, visit)`);
@@ -820,7 +823,7 @@ function finish(result, t0) {
   const mdPath = out.replace(/\.json$/, '') + '.md';
   fs.writeFileSync(mdPath, md);
   log(`done in ${result.elapsedS} s: ${path.relative(ROOT, out)}, ${path.relative(ROOT, mdPath)}`);
-  if (opts.verbose) process.stdout.write(md);
+  if (opts.verbose || opts.print) process.stdout.write(md);
 }
 
 main().catch((e) => {

@@ -23,3 +23,9 @@ cargo build --release -p insp-server
 
 echo "== end-to-end tests (playwright-core + Chromium)"
 INSP_BIN="$root/target/release/insp" node --test --test-concurrency=1 tests/e2e/
+
+# A smoke test of the benchmark harness (bench/README.md): fails only if the harness itself
+# crashes, never on the figures (a shared CI machine is too noisy for thresholds). About 3.5
+# minutes; writes bench/results/quick.{json,md} (ignored by git), never the committed latest.*.
+echo "== benchmark smoke test (node bench/run.mjs --quick; figures are informative only)"
+node bench/run.mjs --quick --print
