@@ -12,7 +12,7 @@
 //! `postcard::to_allocvec`'s for random envelopes of every shape.
 
 use crate::event::{
-    Add, AddNode, AttrChange, Body, DeviceInfo, Element, Envelope, ErrorInfo, Event, EventBatch, EventData, FlatNode,
+    Add, AddNode, AttrChange, Body, DegradeAction, DegradeReason, DeviceInfo, Element, Envelope, ErrorInfo, Event, EventBatch, EventData, FlatNode,
     FullSnapshot, GapReason, Meta, MouseKind, Mutation, NavKind, NetworkInfo, NodeKind, Ns, PageView, Prop, PropKind,
     Tag, Tree,
 };
@@ -351,6 +351,44 @@ impl Wire for EventData {
                 to_seq.put(w);
                 dropped_bytes.put(w);
                 reason.put(w);
+            }
+            EventData::Degrade { reason, measured, limit, action } => {
+                w.tag(18);
+                reason.put(w);
+                measured.put(w);
+                limit.put(w);
+                action.put(w);
+            }
+        }
+    }
+}
+
+impl Wire for DegradeReason {
+    fn put(&self, w: &mut W) {
+        w.tag(match self {
+            DegradeReason::BatchNodes => 0,
+            DegradeReason::ListingChars => 1,
+            DegradeReason::BatchesPerSecond => 2,
+            DegradeReason::CharsPerSecond => 3,
+            DegradeReason::LongAttribute => 4,
+            DegradeReason::LongText => 5,
+            DegradeReason::LongStylesheet => 6,
+        })
+    }
+}
+
+impl Wire for DegradeAction {
+    fn put(&self, w: &mut W) {
+        match self {
+            DegradeAction::Snapshot => w.tag(0),
+            DegradeAction::Throttle { interval_ms } => {
+                w.tag(1);
+                interval_ms.put(w);
+            }
+            DegradeAction::Resume => w.tag(2),
+            DegradeAction::Truncate { count } => {
+                w.tag(3);
+                count.put(w);
             }
         }
     }

@@ -39,6 +39,45 @@ pub const DOM_CHECKOUT_INTERVAL_MS: u64 = 5 * 60 * 1000;
 /// good mutation batch in between, DOM recording stops for the page load.
 pub const DOM_MAX_FAILURES: u32 = 3;
 
+// Storm guard-rails (`crate::storm` decides, `browser/recorder.rs` and the reader obey; each
+// trip is recorded as an `EventData::Degrade`).
+
+/// A mutation batch that would serialize more nodes than this (new nodes with their subtrees)
+/// is not recorded incrementally: a full snapshot, sliced like the first one, replaces it.
+/// Reading and recording costs about 10 µs per node on a desktop, so this keeps the batch's
+/// task near 20 ms.
+pub const DOM_BATCH_MAX_NODES: u32 = 2_000;
+/// ... likewise a batch whose listing (current children of changed parents, changed values)
+/// passes this many characters: the reader stops building it.
+pub const DOM_LISTING_MAX_CHARS: u32 = 1_000_000;
+/// Such replacement snapshots are taken at most this often; until the next one is due,
+/// changes are not recorded (the snapshot shows their result).
+pub const DOM_STORM_SNAPSHOT_MIN_INTERVAL_MS: u64 = 5_000;
+/// Over this many observer deliveries (about one per page task that changed the DOM) in one
+/// second, changes are recorded at most every `DOM_STORM_THROTTLE_MIN_MS` (a 60 fps ticker:
+/// 10 batches a second instead of 60, final values only) ...
+pub const DOM_STORM_BATCHES_PER_S_MAX: u32 = 30;
+/// ... and over this many characters of mutation data (listing and serialized nodes) in one
+/// second, the interval doubles each second it stays over, up to `DOM_STORM_THROTTLE_MAX_MS`.
+pub const DOM_STORM_CHARS_PER_S_MAX: u64 = 256 * 1024;
+pub const DOM_STORM_THROTTLE_MIN_MS: u32 = 100;
+pub const DOM_STORM_THROTTLE_MAX_MS: u32 = 2_000;
+/// The throttle ends after this long under both limits.
+pub const DOM_STORM_CALM_MS: u64 = 3_000;
+/// Values truncated by the caps below are reported at most this often per kind (the counts
+/// add up in between).
+pub const DOM_CAPPED_REPORT_INTERVAL_MS: u64 = 10_000;
+/// Attribute values longer than this (a giant `data:` URL) are recorded as the marker
+/// `insp:not-recorded;length=N` instead.
+pub const DOM_ATTR_MAX_CHARS: u32 = 256 * 1024;
+/// Texts (text nodes, comments, form values) keep their first this many characters, followed
+/// by `…[insp: N characters not recorded]`.
+pub const DOM_TEXT_MAX_CHARS: u32 = 256 * 1024;
+/// Stylesheets (inlined `link`/`style` sheets, adopted sheets) stop after the rule that passes
+/// this many characters, followed by `/* insp: N rules not recorded */` (reading stops there
+/// too, so a giant sheet costs no more than this).
+pub const DOM_CSS_MAX_CHARS: u32 = 1024 * 1024;
+
 // Delivery (`crate::transport`; decisions in the core, I/O in `browser/transport.rs`).
 
 /// Requests in flight at once while the collector answers; one (a probe) while it fails.

@@ -125,6 +125,45 @@ pub enum EventData {
     /// will never arrive. Informational: replay already cuts at the missing seqs and resumes
     /// at the next `FullSnapshot`, which the agent takes after a gap.
     Gap { from_seq: u32, to_seq: u32, dropped_bytes: u64, reason: GapReason },
+    /// A guard-rail of the recorder tripped (limits in `config`, decisions in `storm`): what
+    /// it `measured` against which `limit`, and what it records instead from here on.
+    Degrade { reason: DegradeReason, measured: u64, limit: u64, action: DegradeAction },
+}
+
+/// What a guard-rail measured (`EventData::Degrade`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DegradeReason {
+    /// Nodes one mutation batch would have serialized.
+    BatchNodes,
+    /// Characters of one batch's mutation listing.
+    ListingChars,
+    /// Change deliveries of the page's DOM observer within one second.
+    BatchesPerSecond,
+    /// Characters of mutation data recorded within one second.
+    CharsPerSecond,
+    /// Characters of the longest attribute value over the cap.
+    LongAttribute,
+    /// Characters of the longest text (text node, comment, form value) over the cap.
+    LongText,
+    /// Rules of the largest stylesheet cut at the character cap (`limit`); the rest of its
+    /// rules are not read.
+    LongStylesheet,
+}
+
+/// What the recorder does instead (`EventData::Degrade`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DegradeAction {
+    /// The batch is not recorded incrementally: a full snapshot (at the latest
+    /// `DOM_STORM_SNAPSHOT_MIN_INTERVAL_MS` after the previous such snapshot) replaces it.
+    Snapshot,
+    /// Changes are recorded at most every `interval_ms` (final values, so nothing is lost but
+    /// intermediate states).
+    Throttle { interval_ms: u32 },
+    /// The page calmed down: every change is recorded again as it happens.
+    Resume,
+    /// `count` values were recorded only up to `limit` characters, followed by a marker (an
+    /// attribute: replaced by the marker); see `config::DOM_CAPPED_MARKER`.
+    Truncate { count: u32 },
 }
 
 /// Why recording was dropped before it reached the collector.

@@ -36,6 +36,8 @@ pub mod sampling;
 pub mod transport;
 /// DOM recording as pure logic: packed streams, the mirror, snapshot and mutation bookkeeping.
 pub mod dom;
+/// Storm guard-rails: throttles, replacement snapshots and truncation reports, pure.
+pub mod storm;
 /// Replay: a session's batches as a timeline, and the recorded document at any offset.
 pub mod replay;
 /// Export of a recording in rrweb's event format, for rrweb's own Replayer.

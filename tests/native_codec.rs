@@ -99,6 +99,27 @@ fn mouse_kind() -> impl Strategy<Value = MouseKind> {
     ]
 }
 
+fn degrade_reason() -> impl Strategy<Value = DegradeReason> {
+    prop_oneof![
+        Just(DegradeReason::BatchNodes),
+        Just(DegradeReason::ListingChars),
+        Just(DegradeReason::BatchesPerSecond),
+        Just(DegradeReason::CharsPerSecond),
+        Just(DegradeReason::LongAttribute),
+        Just(DegradeReason::LongText),
+        Just(DegradeReason::LongStylesheet),
+    ]
+}
+
+fn degrade_action() -> impl Strategy<Value = DegradeAction> {
+    prop_oneof![
+        Just(DegradeAction::Snapshot),
+        u32s().prop_map(|interval_ms| DegradeAction::Throttle { interval_ms }),
+        Just(DegradeAction::Resume),
+        u32s().prop_map(|count| DegradeAction::Truncate { count }),
+    ]
+}
+
 fn nav_kind() -> impl Strategy<Value = NavKind> {
     prop_oneof![Just(NavKind::Push), Just(NavKind::Replace), Just(NavKind::Pop), Just(NavKind::Hash)]
 }
@@ -136,6 +157,8 @@ fn event_data() -> impl Strategy<Value = EventData> {
         any::<bool>().prop_map(|hidden| EventData::Visibility { hidden }),
         (u32s(), u32s(), u64s(), prop_oneof![Just(GapReason::MemoryBound), any::<u16>().prop_map(|status| GapReason::Rejected { status })])
             .prop_map(|(from_seq, to_seq, dropped_bytes, reason)| EventData::Gap { from_seq, to_seq, dropped_bytes, reason }),
+        (degrade_reason(), u64s(), u64s(), degrade_action())
+            .prop_map(|(reason, measured, limit, action)| EventData::Degrade { reason, measured, limit, action }),
     ]
 }
 

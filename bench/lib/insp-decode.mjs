@@ -68,6 +68,7 @@ class Reader {
 const EVENT_KINDS = [
   'Start', 'Page', 'Note', 'FullSnapshot', 'Mutation', 'AdoptedSheets', 'MouseMove', 'Mouse', 'Scroll',
   'Viewport', 'Focus', 'Media', 'Navigation', 'Error', 'Network', 'Device', 'Visibility', 'Gap',
+  'Degrade',
 ];
 
 /** Reads one `Tree`; returns counts only (nodes, elements, text bytes...). */
@@ -331,6 +332,17 @@ export function decodeInsp(raw, { gzip = false, stopAtSnapshot = false } = {}) {
           const g = r.u();
           if (g === 1) r.u();
           else if (g !== 0) throw new Stop(`unknown GapReason variant ${g}`);
+          break;
+        }
+        case 18: {
+          // Degrade { reason, measured, limit, action: Snapshot | Throttle { interval_ms } | Resume | Truncate { count } }
+          ev.reason = r.u();
+          ev.measured = r.u();
+          ev.limit = r.u();
+          const a = r.u();
+          ev.action = a;
+          if (a === 1 || a === 3) r.u();
+          else if (a !== 0 && a !== 2) throw new Stop(`unknown DegradeAction variant ${a}`);
           break;
         }
         default:

@@ -19,12 +19,14 @@
 //!   of a new full snapshot.
 //! * `Error`, `Network`, `Device`, `Visibility` -> Custom events `insp-error`, `insp-network`,
 //!   `insp-device`, `insp-visibility` with the fields of the insp event.
+//! * `Degrade` -> Custom `insp-degrade` `{reason, measured, limit, action[, intervalMs | count]}`
+//!   (names in camel case: `batchNodes`, `throttle`, ...).
 //!
 //! Node-bound events (pointer, scroll, focus, media) are written only while a snapshot of the
 //! segment is in effect; the custom events always.
 
 use super::{event, int, obj, Exporter, Json, EV_CUSTOM, EV_INCREMENTAL, SRC_SCROLL};
-use crate::event::{EventData, MouseKind, NavKind, NodeId, NodeKind};
+use crate::event::{DegradeAction, DegradeReason, EventData, MouseKind, NavKind, NodeId, NodeKind};
 use alloc::vec::Vec;
 
 const SRC_MOUSE_MOVE: i64 = 1;
@@ -46,6 +48,32 @@ pub fn mouse_interaction(kind: MouseKind) -> (i64, i64) {
         MouseKind::TouchStart => (7, 2),
         MouseKind::TouchEnd => (9, 2),
     }
+}
+
+pub fn degrade_reason_name(r: DegradeReason) -> &'static str {
+    match r {
+        DegradeReason::BatchNodes => "batchNodes",
+        DegradeReason::ListingChars => "listingChars",
+        DegradeReason::BatchesPerSecond => "batchesPerSecond",
+        DegradeReason::CharsPerSecond => "charsPerSecond",
+        DegradeReason::LongAttribute => "longAttribute",
+        DegradeReason::LongText => "longText",
+        DegradeReason::LongStylesheet => "longStylesheet",
+    }
+}
+
+/// The action's name and its number field, if any.
+pub fn degrade_action_name(a: DegradeAction) -> (&'static str, Option<(&'static str, u32)>) {
+    match a {
+        DegradeAction::Snapshot => ("snapshot", None),
+        DegradeAction::Throttle { interval_ms } => ("throttle", Some(("intervalMs", interval_ms))),
+        DegradeAction::Resume => ("resume", None),
+        DegradeAction::Truncate { count } => ("truncate", Some(("count", count))),
+    }
+}
+
+fn clamp_i64(v: u64) -> i64 {
+    v.min(i64::MAX as u64) as i64
 }
 
 pub fn nav_kind_name(kind: NavKind) -> &'static str {
@@ -191,6 +219,19 @@ impl Exporter<'_> {
             ),
             EventData::Visibility { hidden } => {
                 self.custom(t, "insp-visibility", vec![("hidden", Json::Bool(*hidden))])
+            }
+            EventData::Degrade { reason, measured, limit, action } => {
+                let (name, n) = degrade_action_name(*action);
+                let mut fields = vec![
+                    ("reason", Json::str(degrade_reason_name(*reason))),
+                    ("measured", int(clamp_i64(*measured))),
+                    ("limit", int(clamp_i64(*limit))),
+                    ("action", Json::str(name)),
+                ];
+                if let Some((key, v)) = n {
+                    fields.push((key, int(v)));
+                }
+                self.custom(t, "insp-degrade", fields)
             }
             _ => {}
         }
