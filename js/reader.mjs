@@ -21,6 +21,16 @@
 //   serialize(ids)         node stream for the ids (Uint32Array) the agent asked for; null
 //                          when it failed
 //   takeAdopted()          adopted stylesheets of dirty roots: (id count css{count})*; null if none
+// Guard-rails (limits from src/config.rs, decisions in src/storm.rs):
+//   setLimits(a, t, c)     attribute values over `a` characters are replaced by a marker, texts
+//                          and form values over `t` and stylesheets over `c` cut with one
+//   takeListing(max)       ... with a cap: past `max` characters the listing is abandoned (null,
+//                          dirty state dropped) and over() tells how far it got
+//   serialize(ids, max)    ... past `max` nodes likewise (null; over() is the nodes walked)
+//   over()                 the measure of the last call refused by a cap, 0 after any other
+//   deliveries()           observer deliveries so far (about one per page task changing the DOM)
+//   takeCapped()           "attrs longest texts longest sheets rules" truncated since the last
+//                          call (space separated), or null when none
 //   disconnect()           stop observing and undo every patch
 //   readValue(el)          the one path of every form value: the privacy rules applied
 //   configure(opts)        site settings: {censorInputs: bool, denyParams: [names]} (before
@@ -115,6 +125,22 @@ export function createReader(win) {
   var batch = new Map(); // id -> node placed by the current listing
 
   var masked = false; // set by readValue: the last value read was withheld
+
+  // Guard-rails (see setLimits): caps, the budget of the current serialize, tallies.
+  var OVER = {}; // thrown by a capped walk or listing
+  var maxAttr = Infinity;
+  var maxText = Infinity;
+  var maxCss = Infinity;
+  var maxListing = Infinity;
+  var budget = Infinity; // nodes left for the current serialize
+  var overBy = 0;
+  var delivered = 0;
+  var capA = 0;
+  var capAMax = 0;
+  var capT = 0;
+  var capTMax = 0;
+  var capS = 0;
+  var capSMax = 0;
 
   function now() {
     return perf ? perf.now() : Date.now();
@@ -624,6 +650,12 @@ export function createReader(win) {
 
   // An attribute value as recorded, in element context `ctx` with value rule `rule`.
   function readAttr(el, name, v, ctx, rule) {
+    if (v.length > maxAttr) {
+      // A giant data: URL: only its length is recorded (an unknown scheme replays inert).
+      capA++;
+      if (v.length > capAMax) capAMax = v.length;
+      return 'insp:not-recorded;length=' + v.length;
+    }
     var r = attrValue(attrRule(ctx, name, rule), name, v, rule !== NONE);
     if (cardSeen) secretSeen.add(el);
     return clean(r);
@@ -729,9 +761,17 @@ export function createReader(win) {
     }
     if (!rules) return null;
     var s = '';
-    for (var i = 0; i < rules.length; i++) {
+    var nr = rules.length;
+    for (var i = 0; i < nr; i++) {
       if (i) s += '\n';
       s += rules[i].cssText;
+      if (s.length > maxCss) {
+        // A giant sheet (or rule: a data: URL in it): cut, and the rest is not even read.
+        capS++;
+        if (nr > capSMax) capSMax = nr;
+        s = s.slice(0, maxCss) + '\n/* insp: cut at ' + maxCss + ' characters, ' + (nr - i - 1) + ' more rules not read */';
+        break;
+      }
     }
     // A linked sheet's relative URLs resolve against the sheet's own URL, which the replay
     // does not know: they are made absolute here.
@@ -864,7 +904,13 @@ export function createReader(win) {
       case 'v':
         if ((tag === 'input' && valueMode(el.type)) || tag === 'textarea' || tag === 'select') {
           var fv = el.value;
-          var r = fieldValue(rule, typeof fv === 'string' ? fv : '');
+          if (typeof fv !== 'string') fv = '';
+          else if (fv.length > maxText) {
+            capT++;
+            if (fv.length > capTMax) capTMax = fv.length;
+            fv = fv.slice(0, maxText);
+          }
+          var r = fieldValue(rule, fv);
           if (cardSeen) secretSeen.add(el);
           return clean(r);
         }
@@ -1017,6 +1063,14 @@ export function createReader(win) {
 
   // Emits one node's own token(s) in parent context `pctx`; true when it opens a level
   // (children and "/" follow, in context `emitCtx`).
+  // A text, comment or form value as recorded under `treat`: cut at the cap, with a marker.
+  function textOf(treat, d) {
+    if (d.length <= maxText) return clean(apply(treat, d));
+    capT++;
+    if (d.length > capTMax) capTMax = d.length;
+    return clean(apply(treat, d.slice(0, maxText))) + '\u2026[insp: ' + (d.length - maxText) + ' characters not recorded]';
+  }
+
   function emit(n, pctx) {
     var t = n.nodeType;
     var id = idOf(n);
@@ -1025,15 +1079,15 @@ export function createReader(win) {
         return emitElement(n, id, pctx);
       case 3:
         noteCtx(n, pctx);
-        out += 't' + SEP + id + SEP + clean(apply(textRule(pctx), n.data)) + SEP;
+        out += 't' + SEP + id + SEP + textOf(textRule(pctx), n.data) + SEP;
         return false;
       case 8:
         noteCtx(n, pctx);
-        out += 'c' + SEP + id + SEP + clean(apply(textRule(pctx), n.data)) + SEP;
+        out += 'c' + SEP + id + SEP + textOf(textRule(pctx), n.data) + SEP;
         return false;
       case 4:
         noteCtx(n, pctx);
-        out += 'x' + SEP + id + SEP + clean(apply(textRule(pctx), n.data)) + SEP;
+        out += 'x' + SEP + id + SEP + textOf(textRule(pctx), n.data) + SEP;
         return false;
       case 10:
         out += 'd' + SEP + id + SEP + clean(n.name) + SEP + clean(n.publicId) + SEP + clean(n.systemId) + SEP;
@@ -1074,6 +1128,7 @@ export function createReader(win) {
         continue;
       }
       sn[top] = nextOf(n, sp[top]);
+      if (--budget < 0) throw OVER;
       if (emit(n, sc[top])) push(n, emitCtx);
       if (++count === CHECK_EVERY) {
         count = 0;
@@ -1282,6 +1337,7 @@ export function createReader(win) {
 
   function onRecords(records) {
     if (!alive) return;
+    delivered++;
     try {
       collect(records);
       notify();
@@ -1616,14 +1672,28 @@ export function createReader(win) {
       batch.set(cid, c);
       body += cid + SEP;
       n++;
+      if ((n & 1023) === 0 && out.length + body.length > maxListing) {
+        overBy = out.length + body.length;
+        throw OVER;
+      }
     }
     out += 'C' + SEP + id + SEP + n + SEP + body;
+    overLimit();
   }
 
-  function takeListing() {
+  function overLimit() {
+    if (out.length > maxListing) {
+      overBy = out.length;
+      throw OVER;
+    }
+  }
+
+  function takeListing(max) {
     notified = false;
     batch.clear();
     out = '';
+    overBy = 0;
+    maxListing = max > 0 ? max : Infinity;
     try {
       if (mo) collect(mo.takeRecords());
       // Nothing inside an ignored element is listed; every value passes the privacy rules.
@@ -1645,6 +1715,7 @@ export function createReader(win) {
         keys.forEach(function (key) {
           attrItem(el, id, key, ectx, rule);
         });
+        overLimit();
       });
       dirtyAttrs.clear();
       dirtyText.forEach(function (n) {
@@ -1652,7 +1723,8 @@ export function createReader(win) {
         if (id === undefined || !live(n)) return;
         var p = parentOf(n);
         var pc = p === null ? 0 : ctxOf(p);
-        if (pc !== IGNORED) out += 'T' + SEP + id + SEP + clean(apply(textRule(pc), n.data)) + SEP;
+        if (pc !== IGNORED) out += 'T' + SEP + id + SEP + textOf(textRule(pc), n.data) + SEP;
+        overLimit();
       });
       dirtyText.clear();
       dirtyProps.forEach(function (codes, el) {
@@ -1679,25 +1751,34 @@ export function createReader(win) {
       });
       dirtyProps.clear();
     } catch (e) {
-      // The agent cannot know what is missing: it takes a new snapshot.
+      // The agent cannot know what is missing: it takes a new snapshot (over() tells a cap
+      // from a failure).
       ctxMemo = null;
       clearDirty();
+      batch.clear();
       out = '';
+      maxListing = Infinity;
+      if (e !== OVER) overBy = 0;
       return null;
     }
     ctxMemo = null;
+    maxListing = Infinity;
     var s = out;
     out = '';
     return s;
   }
 
-  function serialize(list) {
+  function serialize(list, max) {
     out = '';
+    overBy = 0;
     var base = depth;
+    var cap = max > 0 ? max : Infinity;
+    budget = cap;
     try {
       for (var i = 0; i < list.length; i++) {
         var n = batch.get(list[i]);
         if (n === undefined) continue;
+        if (--budget < 0) throw OVER;
         ctxMemo = new Map();
         var p = parentOf(n);
         var pc = p === null ? 0 : ctxOf(p);
@@ -1713,8 +1794,11 @@ export function createReader(win) {
       unwind(base);
       out = '';
       batch.clear();
+      if (e === OVER) overBy = cap - budget;
+      budget = Infinity;
       return null;
     }
+    budget = Infinity;
     batch.clear();
     var s = out;
     out = '';
@@ -1913,10 +1997,23 @@ export function createReader(win) {
     deny = denyList(list && typeof list.length === 'number' ? Array.prototype.slice.call(list) : []);
   }
 
+  function setLimits(a, t, c) {
+    maxAttr = a > 0 ? a : Infinity;
+    maxText = t > 0 ? t : Infinity;
+    maxCss = c > 0 ? c : Infinity;
+  }
+
+  function takeCapped() {
+    if (capA + capT + capS === 0) return null;
+    var s = capA + ' ' + capAMax + ' ' + capT + ' ' + capTMax + ' ' + capS + ' ' + capSMax;
+    capA = capAMax = capT = capTMax = capS = capSMax = 0;
+    return s;
+  }
+
   function guarded(fn, fallback) {
-    return function (a) {
+    return function (a, b, c) {
       try {
-        return fn(a);
+        return fn(a, b, c);
       } catch (e) {
         return fallback;
       }
@@ -1933,6 +2030,14 @@ export function createReader(win) {
     takeListing: guarded(takeListing, null),
     serialize: guarded(serialize, null),
     takeAdopted: guarded(takeAdopted, null),
+    setLimits: guarded(setLimits, undefined),
+    over: function () {
+      return overBy;
+    },
+    deliveries: function () {
+      return delivered;
+    },
+    takeCapped: guarded(takeCapped, null),
     disconnect: guarded(disconnect, undefined),
     readValue: guarded(readValue, ''),
     // Inside an ignored element: the id of its placeholder (what the recording shows).

@@ -73,9 +73,9 @@ pub const DOM_ATTR_MAX_CHARS: u32 = 256 * 1024;
 /// Texts (text nodes, comments, form values) keep their first this many characters, followed
 /// by `…[insp: N characters not recorded]`.
 pub const DOM_TEXT_MAX_CHARS: u32 = 256 * 1024;
-/// Stylesheets (inlined `link`/`style` sheets, adopted sheets) stop after the rule that passes
-/// this many characters, followed by `/* insp: N rules not recorded */` (reading stops there
-/// too, so a giant sheet costs no more than this).
+/// Stylesheets read through the CSSOM (inlined `link` sheets, changed `style` sheets, adopted
+/// sheets) are cut at this many characters, followed by `/* insp: cut at ... */`; reading
+/// stops there too. (A `style` element's own text is a text node: `DOM_TEXT_MAX_CHARS`.)
 pub const DOM_CSS_MAX_CHARS: u32 = 1024 * 1024;
 
 // Delivery (`crate::transport`; decisions in the core, I/O in `browser/transport.rs`).

@@ -161,8 +161,9 @@ pub enum DegradeAction {
     Throttle { interval_ms: u32 },
     /// The page calmed down: every change is recorded again as it happens.
     Resume,
-    /// `count` values were recorded only up to `limit` characters, followed by a marker (an
-    /// attribute: replaced by the marker); see `config::DOM_CAPPED_MARKER`.
+    /// `count` values were recorded only up to `limit` characters, followed by a marker; an
+    /// attribute is replaced by `insp:not-recorded;length=N` (see `config::DOM_ATTR_MAX_CHARS`
+    /// and the two after it).
     Truncate { count: u32 },
 }
 

@@ -448,3 +448,32 @@ export function failingReader() {
     disconnect: () => void calls.disconnect++,
   };
 }
+
+/** Changes a text `hz` times a second (setInterval) until the returned function is called. */
+export function startTicker(hz) {
+  const p = root().appendChild(document.createElement('p'));
+  p.id = 'ticker';
+  let n = 0;
+  const t = setInterval(() => {
+    p.textContent = 'tick ' + n++;
+  }, 1000 / hz);
+  return () => {
+    clearInterval(t);
+    return n;
+  };
+}
+
+/** Values over small caps: a data: URL attribute of `n` characters, a text of `n`, and a
+ * style sheet built through the CSSOM with `rules` rules. */
+export function giantValues(n, rules) {
+  const img = document.createElement('img');
+  img.id = 'giant-img';
+  img.setAttribute('src', 'data:image/png;base64,' + 'A'.repeat(n));
+  const p = document.createElement('p');
+  p.id = 'giant-text';
+  p.textContent = 'x'.repeat(n);
+  const style = document.createElement('style');
+  style.id = 'giant-css';
+  root().append(img, p, style);
+  for (let i = 0; i < rules; i++) style.sheet.insertRule('.r' + i + ' { color: red; }', i);
+}

@@ -9,7 +9,8 @@ use insp_agent::browser::App;
 use insp_agent::dom::diff::DomRecorder;
 use insp_agent::dom::mirror::Mirror;
 use insp_agent::agent::{Agent, StartEnv};
-use insp_agent::event::{Body, EventData, Mutation, NodeKind, Prop};
+use insp_agent::event::{Body, DegradeAction, DegradeReason, EventData, Mutation, NodeKind, Prop};
+use insp_agent::storm::StormLimits;
 use js_sys::{Function, Object, Promise, Reflect};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -75,6 +76,10 @@ extern "C" {
     fn show_password(show: bool);
     #[wasm_bindgen(js_name = failingReader)]
     fn failing_reader() -> JsValue;
+    #[wasm_bindgen(js_name = startTicker)]
+    fn start_ticker(hz: u32) -> Function;
+    #[wasm_bindgen(js_name = giantValues)]
+    fn giant_values(n: u32, rules: u32);
 }
 
 async fn wait(p: Promise) {
@@ -421,6 +426,7 @@ fn kinds(events: &[EventData]) -> Vec<&'static str> {
             EventData::FullSnapshot(_) => "FullSnapshot",
             EventData::Mutation(_) => "Mutation",
             EventData::AdoptedSheets { .. } => "AdoptedSheets",
+            EventData::Degrade { .. } => "Degrade",
             _ => "other",
         })
         .collect()
@@ -431,7 +437,7 @@ async fn the_driver_records_snapshot_mutations_and_checkouts() {
     build_random_page(200, 5);
     let env = StartEnv { default_wid: Some(1), ..Default::default() };
     let agent = Rc::new(std::cell::RefCell::new(Agent::new(env)));
-    let opts = DomOptions { slice_budget_ms: 1.0, checkout_interval_ms: 0 };
+    let opts = DomOptions { slice_budget_ms: 1.0, checkout_interval_ms: 0, ..Default::default() };
     let driver = DomDriver::start(&insp_agent_guard(), agent.clone(), create_reader().await, opts).unwrap();
     while driver.walking() {
         wait(sleep(2)).await;
@@ -577,4 +583,133 @@ async fn slice_durations_on_a_large_page() {
 /// The agent's guard as tests build it: no `wrap` in the config, functions used as they are.
 fn insp_agent_guard() -> Guard {
     Guard::from_config(&JsValue::UNDEFINED)
+}
+
+// ---- storm guard-rails ---------------------------------------------------------------------
+
+async fn driver_with(limits: StormLimits) -> (Rc<std::cell::RefCell<Agent>>, DomDriver) {
+    let env = StartEnv { default_wid: Some(1), ..Default::default() };
+    let agent = Rc::new(std::cell::RefCell::new(Agent::new(env)));
+    let opts = DomOptions { storm: limits, ..Default::default() };
+    let driver = DomDriver::start(&insp_agent_guard(), agent.clone(), create_reader().await, opts).unwrap();
+    while driver.walking() {
+        wait(sleep(2)).await;
+    }
+    (agent, driver)
+}
+
+fn degrades(events: &[EventData]) -> Vec<(DegradeReason, DegradeAction)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            EventData::Degrade { reason, action, .. } => Some((*reason, *action)),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn settle(driver: &DomDriver, ms: u32) {
+    wait(sleep(ms)).await;
+    while driver.walking() {
+        wait(sleep(2)).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_batch_over_the_node_cap_becomes_a_snapshot() {
+    build_random_page(200, 5);
+    let lim = StormLimits { batch_max_nodes: 100, snapshot_min_interval_ms: 300, ..Default::default() };
+    let (agent, driver) = driver_with(lim).await;
+    // One new subtree of about 1,000 nodes: the serialization stops at the cap.
+    append_many(1000);
+    settle(&driver, 20).await;
+    assert_matches_page(agent.borrow().dom().mirror(), "after the replacement snapshot");
+    // Small batches are recorded incrementally again.
+    random_mutations(5);
+    settle(&driver, 20).await;
+    assert_matches_page(agent.borrow().dom().mirror(), "after a small batch");
+    // Many new roots at once (counted before serializing); within the interval: the snapshot
+    // waits for it and nothing is recorded meanwhile.
+    for _ in 0..150 {
+        append_many(2);
+    }
+    settle(&driver, 20).await;
+    random_mutations(3);
+    settle(&driver, 400).await;
+    assert_matches_page(agent.borrow().dom().mirror(), "after the delayed snapshot");
+    let events = sent_events(&agent);
+    let k: Vec<&str> = kinds(&events).into_iter().filter(|k| *k != "other").collect();
+    assert_eq!(k, ["Start", "FullSnapshot", "Degrade", "FullSnapshot", "Mutation", "Degrade", "FullSnapshot"], "{k:?}");
+    let d = degrades(&events);
+    assert_eq!(d, [(DegradeReason::BatchNodes, DegradeAction::Snapshot), (DegradeReason::BatchNodes, DegradeAction::Snapshot)]);
+    drop(driver);
+    reset_page();
+}
+
+#[wasm_bindgen_test]
+async fn a_listing_over_the_character_cap_becomes_a_snapshot() {
+    build_random_page(200, 5);
+    let lim = StormLimits { listing_max_chars: 2_000, batch_max_nodes: 100_000, ..Default::default() };
+    let (agent, driver) = driver_with(lim).await;
+    // 600 new children of one parent: its list of children alone is over 2,000 characters.
+    for _ in 0..600 {
+        append_many(2);
+    }
+    settle(&driver, 20).await;
+    assert_matches_page(agent.borrow().dom().mirror(), "after the replacement snapshot");
+    let events = sent_events(&agent);
+    let d = degrades(&events);
+    assert_eq!(d.first(), Some(&(DegradeReason::ListingChars, DegradeAction::Snapshot)), "{d:?}");
+    drop(driver);
+    reset_page();
+}
+
+#[wasm_bindgen_test]
+async fn a_fast_ticker_is_throttled_and_its_final_value_recorded() {
+    build_random_page(50, 7);
+    let (agent, driver) = driver_with(StormLimits::default()).await;
+    let stop = start_ticker(120);
+    for _ in 0..10 {
+        wait(sleep(250)).await;
+        driver.poll();
+    }
+    let ticks = stop.call0(&JsValue::NULL).unwrap().as_f64().unwrap();
+    settle(&driver, 150).await;
+    driver.poll();
+    assert_matches_page(agent.borrow().dom().mirror(), "after the ticker");
+    let events = sent_events(&agent);
+    let mutations = kinds(&events).iter().filter(|k| **k == "Mutation").count();
+    let d = degrades(&events);
+    assert_eq!(d.first(), Some(&(DegradeReason::BatchesPerSecond, DegradeAction::Throttle { interval_ms: 100 })), "{d:?}");
+    // About 1 s unthrottled, then at most 10 a second.
+    assert!((mutations as f64) < ticks * 0.6, "{mutations} batches for {ticks} ticks");
+    let flushes = driver.flush_durations_ms();
+    console_log!("ticker: {ticks} ticks, {mutations} batches, flush max {:.1} ms", flushes.iter().cloned().fold(0.0, f64::max));
+    drop(driver);
+    reset_page();
+}
+
+#[wasm_bindgen_test]
+async fn giant_values_are_capped_with_a_marker() {
+    build_random_page(20, 8);
+    let lim = StormLimits { attr_max_chars: 1_000, text_max_chars: 2_000, css_max_chars: 500, ..Default::default() };
+    let (agent, driver) = driver_with(lim).await;
+    giant_values(50_000, 200);
+    settle(&driver, 20).await;
+    let events = sent_events(&agent);
+    let d = degrades(&events);
+    assert!(d.contains(&(DegradeReason::LongAttribute, DegradeAction::Truncate { count: 1 })), "{d:?}");
+    assert!(d.contains(&(DegradeReason::LongText, DegradeAction::Truncate { count: 1 })), "{d:?}");
+    assert!(d.iter().any(|(r, _)| *r == DegradeReason::LongStylesheet), "{d:?}");
+    let a = agent.borrow();
+    let m = a.dom().mirror();
+    let c = m.canonical();
+    assert!(c.contains("insp:not-recorded;length=50022"), "attribute marker");
+    assert!(c.contains("characters not recorded]"), "text marker");
+    assert!(!c.contains(&"A".repeat(1_001)) && !c.contains(&"x".repeat(2_001)), "nothing giant recorded");
+    let css = css_of(m, "giant-css").expect("the CSSOM-built sheet is inlined");
+    assert!(css.len() < 700 && css.contains("more rules not read */"), "{css}");
+    drop(a);
+    drop(driver);
+    reset_page();
 }

@@ -9,6 +9,11 @@
 //!   has the reader serialize those and records the resulting `Mutation`. Everything the page
 //!   did in between lands in one batch, with three calls into JavaScript.
 //! * Checkout: a new full snapshot every `checkout_interval_ms`, and after a session rollover.
+//! * Storms (`crate::storm` decides): the reader is given the caps (listing characters, nodes
+//!   per batch, value lengths); a batch over one is dropped and a sliced full snapshot replaces
+//!   it, at most every `DOM_STORM_SNAPSHOT_MIN_INTERVAL_MS` (nothing is recorded until then);
+//!   flushes are held back while the page changes too often or too much. Every trip is
+//!   recorded as a `Degrade` event.
 //! * Failures (a walk, listing or serialization the reader gave up on, a stream the core
 //!   rejected) are repaired by a new snapshot; after `DOM_MAX_FAILURES` failures without a
 //!   good batch in between, recording stops.
@@ -21,7 +26,8 @@ use super::task::Task;
 use crate::agent::Agent;
 use crate::config::{DOM_CHECKOUT_INTERVAL_MS, DOM_MAX_FAILURES, DOM_SNAPSHOT_SLICE_MS};
 use crate::dom::SEP;
-use crate::event::{EventData, NodeId};
+use crate::event::{DegradeReason, EventData, NodeId};
+use crate::storm::{Capped, StormGuard, StormLimits};
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -60,6 +66,25 @@ extern "C" {
     /// Stops observing and restores everything the reader patched.
     #[wasm_bindgen(method)]
     pub fn disconnect(this: &Reader);
+    /// `take_listing` abandoned past `max_chars` (then `over()` is how far it got).
+    #[wasm_bindgen(method, js_name = takeListing)]
+    pub fn take_listing_capped(this: &Reader, max_chars: u32) -> Option<String>;
+    /// `serialize` abandoned past `max_nodes` (then `over()` is the nodes walked).
+    #[wasm_bindgen(method, js_name = serialize)]
+    pub fn serialize_capped(this: &Reader, ids: &[u32], max_nodes: u32) -> Option<String>;
+    // The guard-rail methods below are optional (a reader without them runs uncapped).
+    /// Value caps: attribute, text and stylesheet characters.
+    #[wasm_bindgen(method, catch, js_name = setLimits)]
+    pub fn set_limits(this: &Reader, attr: u32, text: u32, css: u32) -> Result<(), JsValue>;
+    /// The measure of the last call refused by a cap, 0 otherwise.
+    #[wasm_bindgen(method, catch)]
+    pub fn over(this: &Reader) -> Result<f64, JsValue>;
+    /// Observer deliveries so far.
+    #[wasm_bindgen(method, catch)]
+    pub fn deliveries(this: &Reader) -> Result<f64, JsValue>;
+    /// Values truncated since the last call: "attrs longest texts longest sheets rules".
+    #[wasm_bindgen(method, catch, js_name = takeCapped)]
+    pub fn take_capped(this: &Reader) -> Result<Option<String>, JsValue>;
 }
 
 impl Reader {
@@ -76,11 +101,16 @@ impl Reader {
 pub struct DomOptions {
     pub slice_budget_ms: f64,
     pub checkout_interval_ms: u64,
+    pub storm: StormLimits,
 }
 
 impl Default for DomOptions {
     fn default() -> Self {
-        DomOptions { slice_budget_ms: DOM_SNAPSHOT_SLICE_MS as f64, checkout_interval_ms: DOM_CHECKOUT_INTERVAL_MS }
+        DomOptions {
+            slice_budget_ms: DOM_SNAPSHOT_SLICE_MS as f64,
+            checkout_interval_ms: DOM_CHECKOUT_INTERVAL_MS,
+            storm: StormLimits::default(),
+        }
     }
 }
 
@@ -108,8 +138,20 @@ struct Inner {
     /// Durations of the latest snapshot's macrotasks (ms; the last one also ends the snapshot,
     /// records it and the changes made meanwhile), for tests and diagnostics.
     slice_ms: RefCell<Vec<f64>>,
+    /// Durations of the mutation batches' macrotasks (ms), the latest `FLUSH_MS_KEPT`.
+    flush_ms: RefCell<Vec<f64>>,
+    storm: RefCell<StormGuard>,
+    /// The reader's delivery count at the last look.
+    deliveries: Cell<f64>,
+    /// A pending `setTimeout` (a throttled flush or an awaited snapshot): it posts the task.
+    timer: Cell<Option<i32>>,
+    on_timer: Option<Function>,
     _on_change: Closure<dyn FnMut()>,
+    _on_timer: Closure<dyn FnMut()>,
 }
+
+/// Flush durations kept for diagnostics.
+const FLUSH_MS_KEPT: usize = 64;
 
 impl DomDriver {
     /// Starts observing and the first snapshot. `None` when the reader cannot run here.
@@ -129,7 +171,20 @@ impl DomDriver {
                     inner.post();
                 }
             });
+            let w = weak.clone();
+            let on_timer = Closure::<dyn FnMut()>::new(move || {
+                if let Some(inner) = w.upgrade() {
+                    inner.timer.set(None);
+                    inner.post();
+                }
+            });
             Inner {
+                storm: RefCell::new(StormGuard::new(opts.storm)),
+                deliveries: Cell::new(0.0),
+                timer: Cell::new(None),
+                on_timer: Some(guard.wrap(on_timer.as_ref().unchecked_ref())),
+                flush_ms: RefCell::new(Vec::new()),
+                _on_timer: on_timer,
                 reader,
                 agent,
                 opts,
@@ -146,6 +201,8 @@ impl DomDriver {
         });
         inner.task.as_ref()?;
         let on_change = guard.wrap(inner._on_change.as_ref().unchecked_ref());
+        let lim = &opts.storm;
+        let _ = inner.reader.set_limits(lim.attr_max_chars, lim.text_max_chars, lim.css_max_chars);
         if !inner.reader.start(&on_change) {
             return None;
         }
@@ -156,12 +213,20 @@ impl DomDriver {
     /// Called by the agent's periodic tick: starts a checkout when one is due.
     pub fn poll(&self) {
         let inner = &self.inner;
-        if inner.stopped.get() || inner.walking.get() {
+        if inner.stopped.get() {
+            return;
+        }
+        let now = dom::now_ms();
+        inner.note_deliveries(now);
+        inner.storm.borrow_mut().poll(now);
+        inner.record_storm(now);
+        if inner.walking.get() {
             return;
         }
         let rollover = inner.agent.borrow_mut().take_snapshot_request();
-        let due = dom::now_ms().saturating_sub(inner.last_snapshot_ms.get()) >= inner.opts.checkout_interval_ms;
-        if rollover || due || inner.resync.get() {
+        let due = now.saturating_sub(inner.last_snapshot_ms.get()) >= inner.opts.checkout_interval_ms;
+        let storm_due = inner.storm.borrow().snapshot_due_ms().is_some_and(|d| d <= now);
+        if rollover || due || storm_due || inner.resync.get() {
             // What changed since the last batch belongs before the checkout.
             if !rollover {
                 inner.flush();
@@ -169,8 +234,13 @@ impl DomDriver {
             inner.begin_snapshot();
         } else if inner.pending.get() {
             // The batch's macrotask normally ran long ago; this only bounds the delay.
-            inner.flush();
+            inner.flush_when_allowed();
         }
+    }
+
+    /// Durations (ms) of the latest mutation batches' macrotasks.
+    pub fn flush_durations_ms(&self) -> Vec<f64> {
+        self.inner.flush_ms.borrow().clone()
     }
 
     /// Records pending changes now (page hide: the macrotask may never run).
@@ -193,6 +263,7 @@ impl DomDriver {
 
 impl Drop for DomDriver {
     fn drop(&mut self) {
+        self.inner.clear_timer();
         self.inner.stopped.set(true);
         self.inner.reader.disconnect();
     }
@@ -212,6 +283,8 @@ impl Inner {
         if self.stopped.get() {
             return;
         }
+        // (Not borrowed in the `if let` below: that borrow would last through its else arms.)
+        let storm_due = self.storm.borrow().snapshot_due_ms();
         if self.walking.get() {
             let t0 = perf_now_ms();
             if self.reader.walking() {
@@ -222,8 +295,94 @@ impl Inner {
             self.slice_ms.borrow_mut().push(perf_now_ms() - t0);
         } else if self.resync.get() {
             self.begin_snapshot();
+        } else if let Some(due) = storm_due {
+            // Nothing is recorded until the replacement snapshot.
+            let now = dom::now_ms();
+            if due <= now {
+                self.begin_snapshot();
+            } else {
+                self.schedule(due - now);
+            }
         } else if self.pending.get() {
-            self.flush();
+            self.flush_when_allowed();
+        }
+    }
+
+    /// Flushes now, or when the throttle allows (a timer then posts the task again).
+    fn flush_when_allowed(&self) {
+        let now = dom::now_ms();
+        self.note_deliveries(now);
+        let at = self.storm.borrow_mut().flush_at_ms(now);
+        match at {
+            Some(at) if at > now => self.schedule(at - now),
+            _ => {
+                let t0 = perf_now_ms();
+                self.flush();
+                let mut d = self.flush_ms.borrow_mut();
+                if d.len() >= FLUSH_MS_KEPT {
+                    d.remove(0);
+                }
+                d.push(perf_now_ms() - t0);
+            }
+        }
+        self.record_storm(now);
+    }
+
+    fn schedule(&self, delay_ms: u64) {
+        if self.timer.get().is_some() || self.stopped.get() {
+            return;
+        }
+        let (Some(w), Some(f)) = (web_sys::window(), self.on_timer.as_ref()) else { return };
+        let delay = delay_ms.min(i32::MAX as u64) as i32;
+        if let Ok(id) = w.set_timeout_with_callback_and_timeout_and_arguments_0(f, delay) {
+            self.timer.set(Some(id));
+        }
+    }
+
+    fn clear_timer(&self) {
+        if let (Some(id), Some(w)) = (self.timer.take(), web_sys::window()) {
+            w.clear_timeout_with_handle(id);
+        }
+    }
+
+    /// Tells the guard about the observer deliveries since the last look.
+    fn note_deliveries(&self, now: u64) {
+        let Ok(n) = self.reader.deliveries() else { return };
+        let last = self.deliveries.replace(n);
+        if n > last {
+            self.storm.borrow_mut().changes(now, (n - last) as u64);
+        }
+    }
+
+    /// Records the guard's `Degrade` events, after telling it what the reader truncated.
+    fn record_storm(&self, now: u64) {
+        if let Ok(Some(c)) = self.reader.take_capped() {
+            let v: Vec<u64> = c.split(' ').map(|t| t.parse().unwrap_or(0)).collect();
+            if v.len() == 6 {
+                let mut g = self.storm.borrow_mut();
+                g.capped(now, Capped::Attribute, v[0] as u32, v[1]);
+                g.capped(now, Capped::Text, v[2] as u32, v[3]);
+                g.capped(now, Capped::Stylesheet, v[4] as u32, v[5]);
+            }
+        }
+        let events = self.storm.borrow_mut().take_events();
+        if !events.is_empty() {
+            let mut agent = self.agent.borrow_mut();
+            for e in events {
+                agent.record_dom(now, e);
+            }
+        }
+    }
+
+    /// A batch over a cap: dropped; a snapshot replaces it now or when the guard allows.
+    fn oversize(&self, reason: DegradeReason, measured: u64) {
+        let now = dom::now_ms();
+        let due = self.storm.borrow_mut().oversize(now, reason, measured);
+        self.record_storm(now);
+        if due <= now {
+            self.begin_snapshot();
+        } else {
+            self.schedule(due - now);
         }
     }
 
@@ -235,6 +394,7 @@ impl Inner {
         agent.dom_mut().take_error();
         agent.dom_mut().snapshot_begin();
         drop(agent);
+        self.storm.borrow_mut().snapshot_started(dom::now_ms());
         self.walking.set(true);
         self.resync.set(false);
         self.pending.set(false);
@@ -263,8 +423,11 @@ impl Inner {
             self.snapshot_failed();
             return;
         };
-        self.agent.borrow_mut().record_dom(dom::now_ms(), EventData::FullSnapshot(snap));
-        // Changes made during the walk, and adopted stylesheets the walk found.
+        let now = dom::now_ms();
+        self.agent.borrow_mut().record_dom(now, EventData::FullSnapshot(snap));
+        // What the walk truncated, then the changes made during it and adopted stylesheets
+        // the walk found.
+        self.record_storm(now);
         self.flush();
     }
 
@@ -288,19 +451,40 @@ impl Inner {
         }
     }
 
-    /// Lists what changed and records it as one `Mutation`.
+    /// Lists what changed and records it as one `Mutation` (none while a replacement snapshot
+    /// is awaited: the mirror no longer matches the page).
     fn flush(&self) {
-        if self.stopped.get() || self.walking.get() {
+        if self.stopped.get() || self.walking.get() || self.storm.borrow().snapshot_due_ms().is_some() {
             return;
         }
         self.pending.set(false);
-        let Some(listing) = self.reader.take_listing() else {
-            self.failed();
+        let lim = self.opts.storm;
+        let Some(listing) = self.reader.take_listing_capped(lim.listing_max_chars) else {
+            match self.reader.over() {
+                Ok(n) if n > 0.0 => self.oversize(DegradeReason::ListingChars, n as u64),
+                _ => self.failed(),
+            }
             return;
         };
         if !listing.is_empty() {
             let needed = self.agent.borrow_mut().dom_mut().mutation_begin(&listing);
-            let stream = if needed.is_empty() { Some(String::new()) } else { self.reader.serialize(&needed) };
+            if needed.len() as u64 > lim.batch_max_nodes as u64 {
+                self.oversize(DegradeReason::BatchNodes, needed.len() as u64);
+                return;
+            }
+            let stream = if needed.is_empty() {
+                Some(String::new())
+            } else {
+                match self.reader.serialize_capped(&needed, lim.batch_max_nodes) {
+                    None if self.reader.over().is_ok_and(|n| n > 0.0) => {
+                        self.oversize(DegradeReason::BatchNodes, self.reader.over().unwrap_or(0.0) as u64);
+                        return;
+                    }
+                    s => s,
+                }
+            };
+            let chars = listing.len() + stream.as_ref().map_or(0, |s| s.len());
+            self.storm.borrow_mut().flushed(dom::now_ms(), chars as u64);
             let mut agent = self.agent.borrow_mut();
             let m = agent.dom_mut().mutation_finish(stream.as_deref().unwrap_or(""));
             // A stream the core rejected leaves the mirror behind the page, as does a failed
