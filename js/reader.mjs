@@ -22,12 +22,16 @@
 //                          when it failed
 //   takeAdopted()          adopted stylesheets of dirty roots: (id count css{count})*; null if none
 // Guard-rails (limits from src/config.rs, decisions in src/storm.rs):
-//   setLimits(a, t, c)     attribute values over `a` characters are replaced by a marker, texts
-//                          and form values over `t` and stylesheets over `c` cut with one
+//   setLimits(a, t, c, r, m) attribute values over `a` characters are replaced by a marker,
+//                          texts and form values over `t` and stylesheets over `c` (or after `m`
+//                          ms of reading their rules) cut with one; an
+//                          observer delivery of over `r` records is not even read (the next
+//                          listing is refused: the agent takes a snapshot instead)
 //   takeListing(max)       ... with a cap: past `max` characters the listing is abandoned (null,
 //                          dirty state dropped) and over() tells how far it got
 //   serialize(ids, max)    ... past `max` nodes likewise (null; over() is the nodes walked)
-//   over()                 the measure of the last call refused by a cap, 0 after any other
+//   over()                 why the last call was refused by a cap: "l CHARS" (listing), "r
+//                          RECORDS" (deliveries not read), "n NODES" (serialize); "" otherwise
 //   deliveries()           observer deliveries so far (about one per page task changing the DOM)
 //   takeCapped()           "attrs longest texts longest sheets rules" truncated since the last
 //                          call (space separated), or null when none
@@ -131,9 +135,13 @@ export function createReader(win) {
   var maxAttr = Infinity;
   var maxText = Infinity;
   var maxCss = Infinity;
+  var maxCssMs = Infinity;
   var maxListing = Infinity;
   var budget = Infinity; // nodes left for the current serialize
   var overBy = 0;
+  var overKind = '';
+  var maxRecords = Infinity;
+  var skipped = 0; // records of deliveries not read since the last listing
   var delivered = 0;
   var capA = 0;
   var capAMax = 0;
@@ -762,14 +770,18 @@ export function createReader(win) {
     if (!rules) return null;
     var s = '';
     var nr = rules.length;
+    // Chromium spends one to two microseconds per rule's text: a giant sheet is cut.
+    var deadline = nr > 64 ? now() + maxCssMs : Infinity;
     for (var i = 0; i < nr; i++) {
       if (i) s += '\n';
       s += rules[i].cssText;
-      if (s.length > maxCss) {
+      var over = s.length > maxCss;
+      if (over || ((i & 63) === 63 && i + 1 < nr && now() > deadline)) {
         // A giant sheet (or rule: a data: URL in it): cut, and the rest is not even read.
         capS++;
         if (nr > capSMax) capSMax = nr;
-        s = s.slice(0, maxCss) + '\n/* insp: cut at ' + maxCss + ' characters, ' + (nr - i - 1) + ' more rules not read */';
+        if (over) s = s.slice(0, maxCss);
+        s += '\n/* insp: cut at ' + s.length + ' characters, ' + (nr - i - 1) + ' more rules not read */';
         break;
       }
     }
@@ -843,13 +855,16 @@ export function createReader(win) {
     var sheet = el.sheet;
     if (!sheet) return false;
     if (touched.has(sheet)) return true;
+    // A giant text is recorded cut (its text node); counting its rules would cost more.
+    var text = el.textContent || '';
+    if (text.length > maxText) return false;
     var rules;
     try {
       rules = sheet.cssRules;
     } catch (e) {
       return false;
     }
-    return countRules(el.textContent || '') !== rules.length;
+    return countRules(text) !== rules.length;
   }
 
   // "s" for a link or style element, or null when it has none.
@@ -1268,6 +1283,12 @@ export function createReader(win) {
   }
 
   function collect(records) {
+    if (skipped > 0 || records.length > maxRecords) {
+      // A storm: reading it would cost more than the snapshot that will replace it.
+      skipped += records.length;
+      clearDirty();
+      return;
+    }
     reidentify(records);
     for (var i = 0; i < records.length; i++) {
       var r = records[i];
@@ -1674,6 +1695,7 @@ export function createReader(win) {
       n++;
       if ((n & 1023) === 0 && out.length + body.length > maxListing) {
         overBy = out.length + body.length;
+        overKind = 'l';
         throw OVER;
       }
     }
@@ -1684,6 +1706,7 @@ export function createReader(win) {
   function overLimit() {
     if (out.length > maxListing) {
       overBy = out.length;
+      overKind = 'l';
       throw OVER;
     }
   }
@@ -1693,8 +1716,19 @@ export function createReader(win) {
     batch.clear();
     out = '';
     overBy = 0;
+    overKind = '';
     maxListing = max > 0 ? max : Infinity;
     try {
+      if (skipped > 0) {
+        overBy = skipped;
+        overKind = 'r';
+        skipped = 0;
+        if (mo) mo.takeRecords();
+        throw OVER;
+      }
+      // Nodes given an id from here on are new to the agent: it asks for them whole, so their
+      // attributes, text and props are not listed (a giant sheet would be read twice).
+      var fresh = nextId;
       if (mo) collect(mo.takeRecords());
       // Nothing inside an ignored element is listed; every value passes the privacy rules.
       ctxMemo = new Map();
@@ -1708,7 +1742,7 @@ export function createReader(win) {
       for (var i = 0; i < parents.length; i += 2) listChildren(parents[i], parents[i + 1]);
       dirtyAttrs.forEach(function (keys, el) {
         var id = ids.get(el);
-        if (id === undefined || !live(el)) return;
+        if (id === undefined || id >= fresh || !live(el)) return;
         var ectx = ownCtx(el);
         if (ectx === IGNORED) return;
         var rule = formRule(el, htmlTag(el), ectx);
@@ -1720,7 +1754,7 @@ export function createReader(win) {
       dirtyAttrs.clear();
       dirtyText.forEach(function (n) {
         var id = ids.get(n);
-        if (id === undefined || !live(n)) return;
+        if (id === undefined || id >= fresh || !live(n)) return;
         var p = parentOf(n);
         var pc = p === null ? 0 : ctxOf(p);
         if (pc !== IGNORED) out += 'T' + SEP + id + SEP + textOf(textRule(pc), n.data) + SEP;
@@ -1729,7 +1763,7 @@ export function createReader(win) {
       dirtyText.clear();
       dirtyProps.forEach(function (codes, el) {
         var id = ids.get(el);
-        if (id === undefined || !live(el)) return;
+        if (id === undefined || id >= fresh || !live(el)) return;
         var p = parentOf(el);
         var pc = p === null ? 0 : ctxOf(p);
         if (pc === IGNORED) return;
@@ -1758,7 +1792,7 @@ export function createReader(win) {
       batch.clear();
       out = '';
       maxListing = Infinity;
-      if (e !== OVER) overBy = 0;
+      if (e !== OVER) overKind = '';
       return null;
     }
     ctxMemo = null;
@@ -1770,7 +1804,7 @@ export function createReader(win) {
 
   function serialize(list, max) {
     out = '';
-    overBy = 0;
+    overKind = '';
     var base = depth;
     var cap = max > 0 ? max : Infinity;
     budget = cap;
@@ -1794,7 +1828,10 @@ export function createReader(win) {
       unwind(base);
       out = '';
       batch.clear();
-      if (e === OVER) overBy = cap - budget;
+      if (e === OVER) {
+        overBy = cap - budget;
+        overKind = 'n';
+      }
       budget = Infinity;
       return null;
     }
@@ -1849,6 +1886,7 @@ export function createReader(win) {
       // nothing pending then
     }
     clearDirty();
+    skipped = 0;
     unwind(0);
     batch.clear();
     scrollRoot = doc.scrollingElement;
@@ -1943,6 +1981,7 @@ export function createReader(win) {
       realmUndo = new WeakMap();
       protoSeen = new WeakSet();
       clearDirty();
+      skipped = 0;
       if (typeof win.AbortController === 'function') {
         aborter = new win.AbortController();
         listenOpts = { capture: true, passive: true, signal: aborter.signal };
@@ -1997,10 +2036,12 @@ export function createReader(win) {
     deny = denyList(list && typeof list.length === 'number' ? Array.prototype.slice.call(list) : []);
   }
 
-  function setLimits(a, t, c) {
+  function setLimits(a, t, c, r, m) {
     maxAttr = a > 0 ? a : Infinity;
     maxText = t > 0 ? t : Infinity;
     maxCss = c > 0 ? c : Infinity;
+    maxRecords = r > 0 ? r : Infinity;
+    maxCssMs = m > 0 ? m : Infinity;
   }
 
   function takeCapped() {
@@ -2011,9 +2052,9 @@ export function createReader(win) {
   }
 
   function guarded(fn, fallback) {
-    return function (a, b, c) {
+    return function (a, b, c, d, e) {
       try {
-        return fn(a, b, c);
+        return fn(a, b, c, d, e);
       } catch (e) {
         return fallback;
       }
@@ -2032,7 +2073,7 @@ export function createReader(win) {
     takeAdopted: guarded(takeAdopted, null),
     setLimits: guarded(setLimits, undefined),
     over: function () {
-      return overBy;
+      return overKind === '' ? '' : overKind + ' ' + overBy;
     },
     deliveries: function () {
       return delivered;

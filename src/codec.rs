@@ -373,6 +373,7 @@ impl Wire for DegradeReason {
             DegradeReason::LongAttribute => 4,
             DegradeReason::LongText => 5,
             DegradeReason::LongStylesheet => 6,
+            DegradeReason::ObserverRecords => 7,
         })
     }
 }

@@ -47,7 +47,10 @@ pub const DOM_MAX_FAILURES: u32 = 3;
 /// Reading and recording costs about 10 µs per node on a desktop, so this keeps the batch's
 /// task near 20 ms.
 pub const DOM_BATCH_MAX_NODES: u32 = 2_000;
-/// ... likewise a batch whose listing (current children of changed parents, changed values)
+/// ... likewise a batch with an observer delivery of more records than this (each at least
+/// one changed node; reading them costs about a microsecond each): they are not even read ...
+pub const DOM_DELIVERY_MAX_RECORDS: u32 = 5_000;
+/// ... and a batch whose listing (current children of changed parents, changed values)
 /// passes this many characters: the reader stops building it.
 pub const DOM_LISTING_MAX_CHARS: u32 = 1_000_000;
 /// Such replacement snapshots are taken at most this often; until the next one is due,
@@ -77,6 +80,11 @@ pub const DOM_TEXT_MAX_CHARS: u32 = 256 * 1024;
 /// sheets) are cut at this many characters, followed by `/* insp: cut at ... */`; reading
 /// stops there too. (A `style` element's own text is a text node: `DOM_TEXT_MAX_CHARS`.)
 pub const DOM_CSS_MAX_CHARS: u32 = 1024 * 1024;
+/// ... or once reading one sheet's rules took this long: Chromium spends one to two
+/// microseconds per rule's text (measured: 256 KiB of short rules, about 10,000, took 11 to
+/// 32 ms), so only sheets of several thousand rules on a slow device are cut. This one cap
+/// depends on the device's speed.
+pub const DOM_CSS_READ_MAX_MS: u32 = 15;
 
 // Delivery (`crate::transport`; decisions in the core, I/O in `browser/transport.rs`).
 

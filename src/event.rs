@@ -133,7 +133,8 @@ pub enum EventData {
 /// What a guard-rail measured (`EventData::Degrade`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DegradeReason {
-    /// Nodes one mutation batch would have serialized.
+    /// Nodes one mutation batch would have serialized (new roots it asked for, or at least
+    /// `limit` + 1 when the reader stopped serializing at the cap).
     BatchNodes,
     /// Characters of one batch's mutation listing.
     ListingChars,
@@ -145,9 +146,12 @@ pub enum DegradeReason {
     LongAttribute,
     /// Characters of the longest text (text node, comment, form value) over the cap.
     LongText,
-    /// Rules of the largest stylesheet cut at the character cap (`limit`); the rest of its
-    /// rules are not read.
+    /// Rules of the largest stylesheet cut at the character cap (`limit`) or after
+    /// `DOM_CSS_READ_MAX_MS` of reading; the rest of its rules are not read.
     LongStylesheet,
+    /// Records of the page's DOM observer in one delivery (each at least one changed node):
+    /// so many that they are not even read.
+    ObserverRecords,
 }
 
 /// What the recorder does instead (`EventData::Degrade`).

@@ -3,7 +3,7 @@
 //! it recorded less. The reader enforces the per-batch caps it is given; this decides what
 //! follows when one trips.
 //!
-//! * A batch over `batch_max_nodes` or `listing_max_chars` is dropped and a full snapshot
+//! * A batch over `batch_max_nodes`, `delivery_max_records` or `listing_max_chars` is dropped and a full snapshot
 //!   replaces it ([`StormGuard::oversize`]). Such snapshots are at least
 //!   `snapshot_min_interval_ms` apart; until the next one is due nothing is recorded
 //!   incrementally (the mirror no longer matches the page, and the snapshot shows the result).
@@ -17,7 +17,7 @@
 //!   `capped_report_interval_ms` per kind.
 
 use crate::config::{
-    DOM_ATTR_MAX_CHARS, DOM_BATCH_MAX_NODES, DOM_CAPPED_REPORT_INTERVAL_MS, DOM_CSS_MAX_CHARS, DOM_LISTING_MAX_CHARS,
+    DOM_ATTR_MAX_CHARS, DOM_BATCH_MAX_NODES, DOM_DELIVERY_MAX_RECORDS, DOM_CAPPED_REPORT_INTERVAL_MS, DOM_CSS_MAX_CHARS, DOM_CSS_READ_MAX_MS, DOM_LISTING_MAX_CHARS,
     DOM_STORM_BATCHES_PER_S_MAX, DOM_STORM_CALM_MS, DOM_STORM_CHARS_PER_S_MAX, DOM_STORM_SNAPSHOT_MIN_INTERVAL_MS,
     DOM_STORM_THROTTLE_MAX_MS, DOM_STORM_THROTTLE_MIN_MS, DOM_TEXT_MAX_CHARS,
 };
@@ -31,6 +31,7 @@ const WINDOW_MS: u64 = 1_000;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StormLimits {
     pub batch_max_nodes: u32,
+    pub delivery_max_records: u32,
     pub listing_max_chars: u32,
     pub snapshot_min_interval_ms: u64,
     pub batches_per_s_max: u32,
@@ -42,12 +43,14 @@ pub struct StormLimits {
     pub attr_max_chars: u32,
     pub text_max_chars: u32,
     pub css_max_chars: u32,
+    pub css_read_max_ms: u32,
 }
 
 impl Default for StormLimits {
     fn default() -> Self {
         StormLimits {
             batch_max_nodes: DOM_BATCH_MAX_NODES,
+            delivery_max_records: DOM_DELIVERY_MAX_RECORDS,
             listing_max_chars: DOM_LISTING_MAX_CHARS,
             snapshot_min_interval_ms: DOM_STORM_SNAPSHOT_MIN_INTERVAL_MS,
             batches_per_s_max: DOM_STORM_BATCHES_PER_S_MAX,
@@ -59,6 +62,7 @@ impl Default for StormLimits {
             attr_max_chars: DOM_ATTR_MAX_CHARS,
             text_max_chars: DOM_TEXT_MAX_CHARS,
             css_max_chars: DOM_CSS_MAX_CHARS,
+            css_read_max_ms: DOM_CSS_READ_MAX_MS,
         }
     }
 }
@@ -151,11 +155,12 @@ impl StormGuard {
         self.snapshot_due_ms
     }
 
-    /// A batch was over a per-batch cap (`BatchNodes` or `ListingChars`): it is dropped, and
-    /// a full snapshot replaces it at the returned time.
+    /// A batch was over a per-batch cap (`BatchNodes`, `ObserverRecords` or `ListingChars`):
+    /// it is dropped, and a full snapshot replaces it at the returned time.
     pub fn oversize(&mut self, now_ms: u64, reason: DegradeReason, measured: u64) -> u64 {
         let limit = match reason {
             DegradeReason::ListingChars => self.lim.listing_max_chars,
+            DegradeReason::ObserverRecords => self.lim.delivery_max_records,
             _ => self.lim.batch_max_nodes,
         };
         self.events.push(EventData::Degrade { reason, measured, limit: limit as u64, action: DegradeAction::Snapshot });

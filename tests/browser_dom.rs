@@ -713,3 +713,26 @@ async fn giant_values_are_capped_with_a_marker() {
     drop(driver);
     reset_page();
 }
+
+#[wasm_bindgen_test]
+async fn a_delivery_of_too_many_records_is_not_read_and_becomes_a_snapshot() {
+    build_random_page(100, 9);
+    let lim = StormLimits { delivery_max_records: 50, ..Default::default() };
+    let (agent, driver) = driver_with(lim).await;
+    for _ in 0..150 {
+        append_many(2);
+    }
+    settle(&driver, 20).await;
+    assert_matches_page(agent.borrow().dom().mirror(), "after the replacement snapshot");
+    // A small delivery afterwards is read and recorded as usual.
+    random_mutations(3);
+    settle(&driver, 20).await;
+    assert_matches_page(agent.borrow().dom().mirror(), "after a small batch");
+    let events = sent_events(&agent);
+    let d = degrades(&events);
+    assert_eq!(d, [(DegradeReason::ObserverRecords, DegradeAction::Snapshot)], "{d:?}");
+    let k: Vec<&str> = kinds(&events).into_iter().filter(|k| *k != "other").collect();
+    assert_eq!(k, ["Start", "FullSnapshot", "Degrade", "FullSnapshot", "Mutation"], "{k:?}");
+    drop(driver);
+    reset_page();
+}

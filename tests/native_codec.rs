@@ -108,6 +108,7 @@ fn degrade_reason() -> impl Strategy<Value = DegradeReason> {
         Just(DegradeReason::LongAttribute),
         Just(DegradeReason::LongText),
         Just(DegradeReason::LongStylesheet),
+        Just(DegradeReason::ObserverRecords),
     ]
 }
 

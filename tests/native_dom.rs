@@ -1136,3 +1136,32 @@ fn clear_removes_a_prop_and_frame_url_pins_the_srcdoc_base() {
     assert_eq!(tokens_of(&w), vec!["X", "u"]);
     assert_replays(&r, &snap, &[m]);
 }
+
+#[test]
+fn a_snapshot_ended_in_steps_equals_one_ended_at_once() {
+    use insp_agent::dom::diff::DomRecorder;
+    let stream = "D\u{0}1\u{0}0\u{0}e\u{0}2\u{0}html\u{0}\u{0}0\u{0}0\u{0}e\u{0}3\u{0}body\u{0}\u{0}1\u{0}class\u{0}x\u{0}0\u{0}t\u{0}4\u{0}hi\u{0}/\u{0}/\u{0}/\u{0}";
+    let mut a = DomRecorder::new();
+    a.snapshot_begin();
+    a.snapshot_chunk(stream).unwrap();
+    let want = a.snapshot_end(1, 2, 3, 4).unwrap();
+    let mut b = DomRecorder::new();
+    b.snapshot_begin();
+    b.snapshot_chunk("D\u{0}9\u{0}0\u{0}/\u{0}").unwrap();
+    b.snapshot_end(0, 0, 0, 0).unwrap();
+    b.snapshot_begin();
+    b.snapshot_chunk(stream).unwrap();
+    assert!(b.snapshot_seal());
+    let old = b.snapshot_retire();
+    assert_eq!(old.root(), Some(9));
+    assert!(b.mirror().is_empty());
+    b.snapshot_load();
+    assert_eq!(b.snapshot_take(1, 2, 3, 4), Some(want));
+    assert_eq!(b.mirror().canonical(), a.mirror().canonical());
+    // An incomplete stream: not sealed, the mirror unchanged.
+    b.snapshot_begin();
+    b.snapshot_chunk("D\u{0}5\u{0}0\u{0}").unwrap();
+    assert!(!b.snapshot_seal());
+    assert!(b.take_error().is_some());
+    assert_eq!(b.mirror().canonical(), a.mirror().canonical());
+}

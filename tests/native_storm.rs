@@ -6,6 +6,7 @@ use insp_agent::storm::{Capped, StormGuard, StormLimits};
 fn lim() -> StormLimits {
     StormLimits {
         batch_max_nodes: 100,
+        delivery_max_records: 200,
         listing_max_chars: 10_000,
         snapshot_min_interval_ms: 5_000,
         batches_per_s_max: 30,
@@ -17,6 +18,7 @@ fn lim() -> StormLimits {
         attr_max_chars: 50,
         text_max_chars: 60,
         css_max_chars: 70,
+        css_read_max_ms: 5,
     }
 }
 

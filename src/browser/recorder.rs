@@ -73,12 +73,13 @@ extern "C" {
     #[wasm_bindgen(method, js_name = serialize)]
     pub fn serialize_capped(this: &Reader, ids: &[u32], max_nodes: u32) -> Option<String>;
     // The guard-rail methods below are optional (a reader without them runs uncapped).
-    /// Value caps: attribute, text and stylesheet characters.
+    /// Value caps (attribute, text and stylesheet characters), records per delivery, and the
+    /// time one stylesheet may be read.
     #[wasm_bindgen(method, catch, js_name = setLimits)]
-    pub fn set_limits(this: &Reader, attr: u32, text: u32, css: u32) -> Result<(), JsValue>;
-    /// The measure of the last call refused by a cap, 0 otherwise.
-    #[wasm_bindgen(method, catch)]
-    pub fn over(this: &Reader) -> Result<f64, JsValue>;
+    pub fn set_limits(this: &Reader, attr: u32, text: u32, css: u32, records: u32, css_ms: u32) -> Result<(), JsValue>;
+    /// Why the last call was refused by a cap: "l CHARS", "r RECORDS", "n NODES"; "" if not.
+    #[wasm_bindgen(method, catch, js_name = over)]
+    fn over_raw(this: &Reader) -> Result<JsValue, JsValue>;
     /// Observer deliveries so far.
     #[wasm_bindgen(method, catch)]
     pub fn deliveries(this: &Reader) -> Result<f64, JsValue>;
@@ -88,6 +89,20 @@ extern "C" {
 }
 
 impl Reader {
+    /// The cap the last `take_listing_capped` or `serialize_capped` was refused by, if any.
+    pub fn over(&self) -> Option<(DegradeReason, u64)> {
+        let s = self.over_raw().ok()?.as_string()?;
+        let (kind, n) = s.split_once(' ')?;
+        let n = n.parse().ok()?;
+        let reason = match kind {
+            "l" => DegradeReason::ListingChars,
+            "r" => DegradeReason::ObserverRecords,
+            "n" => DegradeReason::BatchNodes,
+            _ => return None,
+        };
+        Some((reason, n))
+    }
+
     /// `config.reader`, when it looks like a reader.
     pub fn from_config(config: &JsValue) -> Option<Reader> {
         let reader = Reflect::get(config, &JsValue::from_str("reader")).ok()?;
@@ -135,8 +150,8 @@ struct Inner {
     resync: Cell<bool>,
     failures: Cell<u32>,
     stopped: Cell<bool>,
-    /// Durations of the latest snapshot's macrotasks (ms; the last one also ends the snapshot,
-    /// records it and the changes made meanwhile), for tests and diagnostics.
+    /// Durations of the latest snapshot's macrotasks (ms; the last four end the snapshot and
+    /// record it, see `end_step`), for tests and diagnostics.
     slice_ms: RefCell<Vec<f64>>,
     /// Durations of the mutation batches' macrotasks (ms), the latest `FLUSH_MS_KEPT`.
     flush_ms: RefCell<Vec<f64>>,
@@ -145,6 +160,10 @@ struct Inner {
     deliveries: Cell<f64>,
     /// A pending `setTimeout` (a throttled flush or an awaited snapshot): it posts the task.
     timer: Cell<Option<i32>>,
+    /// Step of a snapshot's end in progress (see `end_step`), 0 when none.
+    ending: Cell<u8>,
+    /// The mirror a snapshot replaced, dropped in a task of its own.
+    retired: RefCell<Option<crate::dom::mirror::Mirror>>,
     on_timer: Option<Function>,
     _on_change: Closure<dyn FnMut()>,
     _on_timer: Closure<dyn FnMut()>,
@@ -182,6 +201,8 @@ impl DomDriver {
                 storm: RefCell::new(StormGuard::new(opts.storm)),
                 deliveries: Cell::new(0.0),
                 timer: Cell::new(None),
+                ending: Cell::new(0),
+                retired: RefCell::new(None),
                 on_timer: Some(guard.wrap(on_timer.as_ref().unchecked_ref())),
                 flush_ms: RefCell::new(Vec::new()),
                 _on_timer: on_timer,
@@ -202,7 +223,13 @@ impl DomDriver {
         inner.task.as_ref()?;
         let on_change = guard.wrap(inner._on_change.as_ref().unchecked_ref());
         let lim = &opts.storm;
-        let _ = inner.reader.set_limits(lim.attr_max_chars, lim.text_max_chars, lim.css_max_chars);
+        let _ = inner.reader.set_limits(
+            lim.attr_max_chars,
+            lim.text_max_chars,
+            lim.css_max_chars,
+            lim.delivery_max_records,
+            lim.css_read_max_ms,
+        );
         if !inner.reader.start(&on_change) {
             return None;
         }
@@ -287,10 +314,10 @@ impl Inner {
         let storm_due = self.storm.borrow().snapshot_due_ms();
         if self.walking.get() {
             let t0 = perf_now_ms();
-            if self.reader.walking() {
+            if self.ending.get() == 0 && self.reader.walking() {
                 self.slice();
             } else {
-                self.finish_snapshot();
+                self.end_step();
             }
             self.slice_ms.borrow_mut().push(perf_now_ms() - t0);
         } else if self.resync.get() {
@@ -415,23 +442,48 @@ impl Inner {
         self.post();
     }
 
-    fn finish_snapshot(&self) {
-        self.walking.set(false);
-        let (sx, sy, w, h) = viewport();
-        let snap = self.agent.borrow_mut().dom_mut().snapshot_end(sx, sy, w, h);
-        let Some(snap) = snap else {
-            self.snapshot_failed();
-            return;
-        };
-        let now = dom::now_ms();
-        self.agent.borrow_mut().record_dom(now, EventData::FullSnapshot(snap));
-        // What the walk truncated, then the changes made during it and adopted stylesheets
-        // the walk found.
-        self.record_storm(now);
-        self.flush();
+    /// Ends the snapshot in steps, a task each, so that a large page's end is spread out (each
+    /// step costs about as much as a few slices on a 80,000-node page): seal the tree and
+    /// retire the old mirror; drop the old mirror; build the new one; record the event, then
+    /// (next task) the changes made during the walk and the adopted stylesheets it found.
+    fn end_step(&self) {
+        let step = self.ending.get();
+        self.ending.set(step + 1);
+        match step {
+            0 => {
+                let mut agent = self.agent.borrow_mut();
+                if !agent.dom_mut().snapshot_seal() {
+                    drop(agent);
+                    self.snapshot_failed();
+                    return;
+                }
+                let old = agent.dom_mut().snapshot_retire();
+                *self.retired.borrow_mut() = Some(old);
+            }
+            1 => drop(self.retired.borrow_mut().take()),
+            2 => self.agent.borrow_mut().dom_mut().snapshot_load(),
+            _ => {
+                self.ending.set(0);
+                self.walking.set(false);
+                let (sx, sy, w, h) = viewport();
+                let snap = self.agent.borrow_mut().dom_mut().snapshot_take(sx, sy, w, h);
+                let Some(snap) = snap else {
+                    self.snapshot_failed();
+                    return;
+                };
+                let now = dom::now_ms();
+                self.agent.borrow_mut().record_dom(now, EventData::FullSnapshot(snap));
+                // What the walk truncated; then the changes made during it.
+                self.record_storm(now);
+                self.pending.set(true);
+            }
+        }
+        self.post();
     }
 
     fn snapshot_failed(&self) {
+        self.ending.set(0);
+        self.retired.borrow_mut().take();
         self.walking.set(false);
         self.failed();
     }
@@ -461,8 +513,8 @@ impl Inner {
         let lim = self.opts.storm;
         let Some(listing) = self.reader.take_listing_capped(lim.listing_max_chars) else {
             match self.reader.over() {
-                Ok(n) if n > 0.0 => self.oversize(DegradeReason::ListingChars, n as u64),
-                _ => self.failed(),
+                Some((reason, n)) => self.oversize(reason, n),
+                None => self.failed(),
             }
             return;
         };
@@ -476,9 +528,12 @@ impl Inner {
                 Some(String::new())
             } else {
                 match self.reader.serialize_capped(&needed, lim.batch_max_nodes) {
-                    None if self.reader.over().is_ok_and(|n| n > 0.0) => {
-                        self.oversize(DegradeReason::BatchNodes, self.reader.over().unwrap_or(0.0) as u64);
-                        return;
+                    None => {
+                        if let Some((reason, n)) = self.reader.over() {
+                            self.oversize(reason, n);
+                            return;
+                        }
+                        None
                     }
                     s => s,
                 }

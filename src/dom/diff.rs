@@ -43,6 +43,8 @@ use alloc::vec::Vec;
 pub struct DomRecorder {
     mirror: Mirror,
     snap: Option<TreeBuilder>,
+    /// A complete snapshot tree between `snapshot_seal` and `snapshot_take`.
+    sealed: Option<Tree>,
     plan: Option<Plan>,
     last_error: Option<PackedError>,
 }
@@ -68,6 +70,7 @@ impl DomRecorder {
     /// Starts a snapshot; a pending mutation plan is dropped.
     pub fn snapshot_begin(&mut self) {
         self.snap = Some(TreeBuilder::snapshot());
+        self.sealed = None;
         self.plan = None;
     }
 
@@ -95,6 +98,45 @@ impl DomRecorder {
                 None
             }
         }
+    }
+
+    /// `snapshot_end` in steps, so that the end of a large page's snapshot can be spread over
+    /// several tasks: `snapshot_seal` (cheap; false, mirror unchanged, when `snapshot_end` would
+    /// return `None`), `snapshot_retire` (the old mirror out, to be dropped when convenient),
+    /// `snapshot_load` (the mirror built from the tree: the costly step) and `snapshot_take`
+    /// (the event). No mutation may be planned in between.
+    pub fn snapshot_seal(&mut self) -> bool {
+        self.plan = None;
+        let Some(b) = self.snap.take() else { return false };
+        match b.into_snapshot_tree() {
+            Ok(tree) => {
+                self.sealed = Some(tree);
+                true
+            }
+            Err(e) => {
+                self.last_error = Some(e);
+                false
+            }
+        }
+    }
+
+    /// See [`snapshot_seal`](Self::snapshot_seal): the mirror is empty until `snapshot_load`.
+    pub fn snapshot_retire(&mut self) -> Mirror {
+        core::mem::take(&mut self.mirror)
+    }
+
+    /// See [`snapshot_seal`](Self::snapshot_seal).
+    pub fn snapshot_load(&mut self) {
+        if let Some(tree) = &self.sealed {
+            // The builder resolved duplicates and counts, so this cannot report anything.
+            let _ = self.mirror.load_tree(tree);
+        }
+    }
+
+    /// See [`snapshot_seal`](Self::snapshot_seal).
+    pub fn snapshot_take(&mut self, scroll_x: i32, scroll_y: i32, width: u32, height: u32) -> Option<FullSnapshot> {
+        let tree = self.sealed.take()?;
+        Some(FullSnapshot { tree, scroll_x, scroll_y, width, height })
     }
 
     /// Plans a batch from a listing (see the module doc) and returns the ids the reader must

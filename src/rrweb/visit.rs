@@ -59,6 +59,7 @@ pub fn degrade_reason_name(r: DegradeReason) -> &'static str {
         DegradeReason::LongAttribute => "longAttribute",
         DegradeReason::LongText => "longText",
         DegradeReason::LongStylesheet => "longStylesheet",
+        DegradeReason::ObserverRecords => "observerRecords",
     }
 }
 
@@ -137,7 +138,7 @@ impl Exporter<'_> {
                 self.incremental(
                     t,
                     SRC_SCROLL,
-                    vec![("id", int(*id)), ("x", int(*x)), ("y", int(*y))],
+                    vec![("id", Json::Int(self.rid(*id))), ("x", int(*x)), ("y", int(*y))],
                 );
             }
             EventData::Viewport { width, height } => {
