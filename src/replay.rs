@@ -8,7 +8,8 @@
 //! time never decreases and "the state at time T" is always a prefix of the stream.
 //!
 //! * **Gaps.** A `seq` missing inside a page load (or a load that does not start at 0) is a
-//!   [`Gap`]. Whatever changed during a gap is unknown, so the stream is cut into playable
+//!   [`Gap`], as is a placeholder batch the agent sent for one it dropped (its `Gap` event
+//!   covers its own seq). Whatever changed during a gap is unknown, so the stream is cut into playable
 //!   *segments* at gaps; a segment becomes playable at its first `FullSnapshot`. Between a
 //!   gap and the next snapshot the document shown is the last one before the gap, marked
 //!   [`Frame::stale`].
@@ -64,7 +65,8 @@ pub struct PageLoad {
     pub events: Vec<TimedEvent>,
 }
 
-/// Batches missing inside a page load: `first_seq..=last_seq` were never stored.
+/// Batches missing inside a page load: `first_seq..=last_seq` were never stored (or, for the
+/// last of them, only as the agent's placeholder: a batch whose `Gap` covers its own seq).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gap {
     pub pid: u32,
@@ -143,11 +145,17 @@ impl Timeline {
             let mut prev: Option<(u32, u64)> = None; // (seq, t1_ms) of the batch before
             for (_, b) in group.iter_mut() {
                 let expected = prev.map_or(0, |(s, _)| s.saturating_add(1));
-                if b.seq != expected {
+                // A placeholder the agent sent for a batch it dropped (a `Gap` covering its
+                // own seq) is a gap too.
+                let seq = b.seq;
+                let stands_in = b.events.iter().any(
+                    |e| matches!(e.data, EventData::Gap { from_seq, to_seq, .. } if from_seq <= seq && seq <= to_seq),
+                );
+                if b.seq != expected || stands_in {
                     gaps.push(Gap {
                         pid,
                         first_seq: expected,
-                        last_seq: b.seq - 1,
+                        last_seq: if stands_in { b.seq } else { b.seq - 1 },
                         from_ms: prev.map(|(_, t1)| t1),
                         to_ms: b.t0_ms,
                     });

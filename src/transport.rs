@@ -21,6 +21,13 @@
 //! carried come back with it ([`Dropped::carried`]) and are recorded again, so the batches that
 //! do arrive always explain every hole.
 //!
+//! Batches of *earlier* page loads (restored from storage) cannot get a `Gap` in their own
+//! stream from the agent, which records only its own page load: when one of them is dropped,
+//! or left out of storage for lack of room, a *placeholder* takes its place: a tiny batch with
+//! the same session, page load and seq (the envelope header is copied from the dropped body)
+//! holding only `Gap` events: its own seq, and the gaps it carried. Replay cuts at a batch
+//! whose `Gap` covers its own seq as at a missing one. Placeholders are never dropped.
+//!
 //! At-least-once delivery: a request may reach the collector twice (a keepalive re-send at page
 //! hide, a re-send of a persisted request on the next page load); the collector stores each
 //! (sid, pid, seq) once and merges meta by version, so what is stored is exactly once.
@@ -30,7 +37,7 @@ use crate::config::{
     OUTBOX_PERSIST_MAX_BYTES, REQUEST_TIMEOUT_MS, RETRY_AFTER_MAX_S, RETRY_BASE_MS, RETRY_CAP_MS,
     RETRY_JITTER_PCT,
 };
-use crate::event::GapReason;
+use crate::event::{Body, Envelope, Event, EventBatch, EventData, GapReason};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -284,6 +291,8 @@ struct Item {
     crc: u32,
     attempt: u32,
     flight: Option<Flight>,
+    /// A placeholder (see the module doc): never dropped by the memory bound.
+    keep: bool,
 }
 
 impl Item {
@@ -400,7 +409,7 @@ impl Outbox {
         }
         self.bytes += e.body.len();
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes);
-        let item = Item { id, group, e, crc, attempt: 0, flight: None };
+        let item = Item { id, group, e, crc, attempt: 0, flight: None, keep: false };
         let key = item.key();
         let at = self.items.partition_point(|i| i.key() <= key);
         self.items.insert(at, item);
@@ -599,13 +608,17 @@ impl Outbox {
         }
         let mut newest = self.items.iter().rposition(|i| !i.e.meta);
         let mut idx = 0;
+        let mut holders = Vec::new();
         while self.bytes > self.policy.max_pending_bytes && idx < self.items.len() {
             let it = &self.items[idx];
-            if it.e.meta || it.flight.is_some() || Some(idx) == newest {
+            if it.e.meta || it.keep || it.flight.is_some() || Some(idx) == newest {
                 idx += 1;
                 continue;
             }
             let it = self.remove(idx);
+            if it.group == 0 {
+                holders.extend(placeholder(&it.e, GapReason::MemoryBound));
+            }
             if let Some(n) = newest.as_mut() {
                 *n -= 1;
             }
@@ -629,6 +642,13 @@ impl Outbox {
                     bytes: len,
                     carried: it.e.gaps,
                 }),
+            }
+        }
+        for e in holders {
+            let crc = crc32(&e.body);
+            let id = self.insert(e, crc, 0);
+            if let Some(i) = self.position(id) {
+                self.items[i].keep = true;
             }
         }
         drops
@@ -680,6 +700,15 @@ impl Outbox {
             .filter(|(_, k)| **k)
             .map(|(it, _)| StoredItem::from_entry(&it.e, it.crc))
             .collect();
+        // Batches left out stand as placeholders, so the next page load still explains them.
+        for (it, _) in self.items.iter().zip(&keep).filter(|(it, k)| !**k && !it.e.meta) {
+            if let Some(e) = placeholder(&it.e, GapReason::MemoryBound) {
+                if e.body.len() <= budget {
+                    budget -= e.body.len();
+                    items.push(StoredItem::from_entry(&e, crc32(&e.body)));
+                }
+            }
+        }
         if let Some(old) = existing.and_then(|b| postcard::from_bytes::<Stored>(b).ok()) {
             for it in old.items {
                 if !self.owned_pids.contains(&it.pid) && it.body.len() <= budget {
@@ -719,6 +748,86 @@ impl Outbox {
 }
 
 const STORED_VERSION: u8 = 1;
+
+/// The placeholder for a dropped event batch (see the module doc): its envelope with only
+/// `Gap` events, for its own seq (`bytes` its size) and the gaps it carried. `None` when the
+/// body is not an event batch envelope.
+pub fn placeholder(e: &Entry, reason: GapReason) -> Option<Entry> {
+    if e.meta {
+        return None;
+    }
+    let mut env = batch_header(&e.body)?;
+    let same = matches!(&env.body, Body::Events(b) if b.seq == e.seq) && env.pid == e.pid && env.sid == e.sid;
+    if !same {
+        return None;
+    }
+    let mut marks = e.gaps.clone();
+    // (A placeholder dropped in turn already says so.)
+    if !marks.iter().any(|m| m.from_seq <= e.seq && e.seq <= m.to_seq) {
+        marks.push(GapMark { from_seq: e.seq, to_seq: e.seq, bytes: e.body.len() as u64, reason });
+    }
+    let events = marks
+        .iter()
+        .map(|m| Event {
+            dt_ms: 0,
+            data: EventData::Gap { from_seq: m.from_seq, to_seq: m.to_seq, dropped_bytes: m.bytes, reason: m.reason },
+        })
+        .collect();
+    if let Body::Events(b) = &mut env.body {
+        b.events = events;
+    }
+    Some(Entry {
+        meta: false,
+        sid: e.sid.clone(),
+        pid: e.pid,
+        seq: e.seq,
+        url: e.url.clone(),
+        body: crate::codec::encode(&env),
+        compress: false,
+        snapshot: false,
+        gaps: marks,
+    })
+}
+
+/// The envelope of an encoded event batch without its events (postcard: varints, strings as
+/// length and bytes), read by hand: decoding the whole schema would cost the agent its
+/// deserializer code. `None` when it is not one.
+fn batch_header(b: &[u8]) -> Option<Envelope> {
+    struct R<'a>(&'a [u8], usize);
+    impl R<'_> {
+        fn var(&mut self) -> Option<u64> {
+            let mut x = 0u64;
+            for shift in (0..70).step_by(7) {
+                let byte = *self.0.get(self.1)?;
+                self.1 += 1;
+                x |= ((byte & 0x7f) as u64).checked_shl(shift)?;
+                if byte & 0x80 == 0 {
+                    return Some(x);
+                }
+            }
+            None
+        }
+        fn string(&mut self) -> Option<String> {
+            let n = usize::try_from(self.var()?).ok()?;
+            let s = self.0.get(self.1..self.1.checked_add(n)?)?;
+            self.1 += n;
+            String::from_utf8(s.to_vec()).ok()
+        }
+    }
+    let mut r = R(b, 0);
+    let v = u16::try_from(r.var()?).ok()?;
+    let wid = r.var()?;
+    let vid = r.string()?;
+    let sid = r.string()?;
+    let pid = u32::try_from(r.var()?).ok()?;
+    if r.var()? != 1 {
+        return None; // Meta
+    }
+    let seq = u32::try_from(r.var()?).ok()?;
+    let t0_ms = r.var()?;
+    let t1_ms = r.var()?;
+    Some(Envelope { v, wid, vid, sid, pid, body: Body::Events(EventBatch { seq, t0_ms, t1_ms, events: Vec::new() }) })
+}
 
 /// The `sessionStorage` blob (postcard), before [`to_latin1`].
 #[derive(Debug, Serialize, Deserialize)]

@@ -864,3 +864,170 @@ fn replay_resumes_at_the_snapshot_after_a_gap_and_ignores_the_marker() {
     let json = insp_agent::rrweb::export_json(&tl);
     assert!(json.starts_with('['));
 }
+
+// ------------------------------------------------------------------------------ restored drops
+
+/// An agent whose collector stays down for `n` batches of `bytes`, then hides the page: its
+/// storage blob, session and page load.
+fn stored_page_load(n: usize, bytes: usize) -> (Vec<u8>, String, u32, u64) {
+    let mut a = Agent::new(env());
+    a.record_dom(T0 + 1, snapshot());
+    let mut t = T0;
+    let mut pid = 0;
+    for _ in 0..n {
+        note(&mut a, t, bytes);
+        t += 5_000;
+        let reqs = a.tick(t, false);
+        for r in &reqs {
+            pid = decode(r).pid;
+        }
+        answer_all(&mut a, &reqs, Outcome::Failed, t);
+    }
+    let hide = a.tick(t + 30, true);
+    answer_all(&mut a, &hide, Outcome::Failed, t + 40);
+    let blob = a.persist_blob(None, 1 << 20).expect("something to keep");
+    (blob, a.session().sid.clone(), pid, t)
+}
+
+/// Delivers everything `b` has, answering 200; returns the event batches of page load `pid`.
+fn drain(b: &mut Agent, pid: u32, mut t: u64) -> Vec<EventBatch> {
+    let mut out = vec![];
+    for _ in 0..500 {
+        t += 250;
+        let reqs = b.tick(t, false);
+        for r in &reqs {
+            let e = decode(r);
+            if let (true, Body::Events(batch)) = (e.pid == pid, e.body) {
+                out.push(batch);
+            }
+        }
+        answer_all(b, &reqs, ok(), t);
+        if b.outbox().is_empty() {
+            break;
+        }
+    }
+    out.sort_by_key(|b| b.seq);
+    out
+}
+
+fn own_gap(b: &EventBatch) -> bool {
+    b.events.iter().any(|e| matches!(e.data, EventData::Gap { from_seq, to_seq, reason: GapReason::MemoryBound, .. } if from_seq <= b.seq && b.seq <= to_seq))
+}
+
+#[test]
+fn restored_batches_dropped_by_the_memory_bound_leave_a_placeholder_with_a_gap() {
+    let (blob, sid, pid, t) = stored_page_load(8, 3_000);
+    let mut b = Agent::new(StartEnv { rand: [5, 6, 7], now_ms: t + 1_000, ..env() });
+    // The next page load has room for only a few of them.
+    b.set_delivery_policy(Policy { max_pending_bytes: 10_000, ..policy() });
+    let restored = b.restore_outbox(&blob);
+    assert!(restored >= 8, "{restored}");
+    let mut tt = t + 1_000;
+    // The collector is still down a while: the bound drops the oldest restored batches.
+    for _ in 0..3 {
+        tt += 5_000;
+        let reqs = b.tick(tt, false);
+        answer_all(&mut b, &reqs, Outcome::Failed, tt);
+    }
+    assert!(b.outbox_stats().dropped_items > 0);
+    assert!(b.outbox().bytes() <= 10_000 + 3_500, "bounded: {}", b.outbox().bytes());
+    let batches = drain(&mut b, pid, tt);
+    // Every seq of the earlier page load arrives: as itself or as its placeholder, and every
+    // placeholder says what was dropped.
+    let seqs: Vec<u32> = batches.iter().map(|b| b.seq).collect();
+    let max = *seqs.iter().max().unwrap();
+    assert_eq!(seqs, (0..=max).collect::<Vec<_>>(), "no seq without a batch or placeholder");
+    let holders: Vec<&EventBatch> = batches.iter().filter(|b| own_gap(b)).collect();
+    assert!(!holders.is_empty());
+    for h in &holders {
+        assert!(h.events.iter().all(|e| matches!(e.data, EventData::Gap { .. })), "only gap markers");
+        assert!(h.events.iter().any(|e| matches!(e.data, EventData::Gap { dropped_bytes, .. } if dropped_bytes > 3_000)));
+    }
+    assert!(unexplained_holes(&batches).is_empty());
+    // The placeholder keeps the dropped batch's session and page load (its header is copied).
+    let envs: Vec<Envelope> = batches
+        .iter()
+        .map(|bt| Envelope { v: 1, wid: 1, vid: String::new(), sid: sid.clone(), pid, body: Body::Events(bt.clone()) })
+        .collect();
+    // Replay cuts at every placeholder as at a missing batch.
+    let tl = Timeline::from_envelopes(envs);
+    let cut: Vec<u32> = tl.gaps().iter().map(|g| g.last_seq).collect();
+    for h in &holders {
+        assert!(cut.contains(&h.seq), "replay cuts at placeholder {}: {cut:?}", h.seq);
+    }
+}
+
+#[test]
+fn batches_left_out_of_storage_are_stored_as_placeholders() {
+    // 20 batches of 3 kB do not fit in 20 kB of storage: the newest do, the rest as placeholders.
+    let mut a = Agent::new(env());
+    let mut t = T0;
+    let mut pid = 0;
+    for _ in 0..20 {
+        note(&mut a, t, 3_000);
+        t += 5_000;
+        let reqs = a.tick(t, false);
+        for r in &reqs {
+            pid = decode(r).pid;
+        }
+        answer_all(&mut a, &reqs, Outcome::Failed, t);
+    }
+    let blob = a.persist_blob(None, 20_000).expect("something to keep");
+    let mut b = Agent::new(StartEnv { rand: [5, 6, 7], now_ms: t + 1_000, ..env() });
+    b.restore_outbox(&blob);
+    let batches = drain(&mut b, pid, t + 1_000);
+    let full = batches.iter().filter(|b| !own_gap(b)).count();
+    let holders = batches.iter().filter(|b| own_gap(b)).count();
+    assert!((4..=6).contains(&full), "{full} batches fit");
+    assert_eq!(full + holders, 20, "every batch as itself or its placeholder");
+    assert!(unexplained_holes(&batches).is_empty());
+}
+
+#[test]
+fn a_placeholder_is_its_batch_envelope_with_only_gap_events() {
+    let env = Envelope {
+        v: 1,
+        wid: 300,
+        vid: "visitor-é".into(),
+        sid: "s".repeat(200),
+        pid: 77_777,
+        body: Body::Events(EventBatch {
+            seq: 130,
+            t0_ms: T0,
+            t1_ms: T0 + 99,
+            events: vec![Event { dt_ms: 3, data: EventData::Note { text: "n".into() } }],
+        }),
+    };
+    let gap = insp_agent::transport::GapMark { from_seq: 2, to_seq: 5, bytes: 9, reason: GapReason::Rejected { status: 400 } };
+    let e = Entry {
+        meta: false,
+        sid: "s".repeat(200),
+        pid: 77_777,
+        seq: 130,
+        url: "https://c.example/i/v1?wid=300".into(),
+        body: codec::encode(&env),
+        compress: true,
+        snapshot: false,
+        gaps: vec![gap],
+    };
+    let p = transport::placeholder(&e, GapReason::MemoryBound).expect("an event batch");
+    let got = codec::decode(&p.body).unwrap();
+    let Body::Events(b) = &got.body else { panic!() };
+    assert_eq!((got.wid, got.vid.as_str(), got.sid.as_str(), got.pid), (300, "visitor-é", e.sid.as_str(), 77_777));
+    assert_eq!((b.seq, b.t0_ms, b.t1_ms), (130, T0, T0 + 99));
+    let gaps: Vec<(u32, u32)> = b
+        .events
+        .iter()
+        .map(|e| match e.data {
+            EventData::Gap { from_seq, to_seq, .. } => (from_seq, to_seq),
+            ref d => panic!("{d:?}"),
+        })
+        .collect();
+    assert_eq!(gaps, vec![(2, 5), (130, 130)]);
+    assert_eq!(p.gaps.len(), 2);
+    // A placeholder of a placeholder says nothing new; meta and foreign bodies have none.
+    let again = transport::placeholder(&p, GapReason::MemoryBound).unwrap();
+    assert_eq!(again.gaps, p.gaps);
+    assert!(transport::placeholder(&Entry { meta: true, ..e.clone() }, GapReason::MemoryBound).is_none());
+    assert!(transport::placeholder(&Entry { body: vec![1, 2, 3], ..e }, GapReason::MemoryBound).is_none());
+}
