@@ -14,7 +14,7 @@ export function group(name) {
     [/^(core::fmt|<?&?T as core::fmt|core::fmt::|.*as core::fmt::(Debug|Display|Write)>)/, 'core::fmt'],
     [/^(core::panicking|core::panic|std::panicking|rust_begin_unwind|core::result::unwrap_failed|core::option::expect_failed|core::slice::index::.*fail|core::str::slice_error_fail)/, 'panics'],
     [/dlmalloc|__rust_alloc|__rust_dealloc|__rust_realloc|__rdl_|alloc::alloc::/, 'allocator'],
-    [/^(postcard|serde)::|as serde::(ser|de)::|serde::ser|serde::de|postcard/, 'serde/postcard'],
+    [/^(postcard|serde|serde_core)::|as serde(_core)?::(ser|de)::|serde(_core)?::(ser|de)|postcard/, 'serde/postcard'],
     // wasm-bindgen's externref pass wraps each export in a shim that the exported function is
     // then inlined into: "start externref shim" is mostly `start` itself.
     [/externref shim$/, 'exports (externref shims, bodies inlined)'],
