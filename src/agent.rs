@@ -61,6 +61,9 @@ pub struct Agent {
     page_idx: u32,
     meta_due_ms: Option<u64>,
     mseq: u32,
+    /// The latest meta delta sealed (outbox id, session, delta): while it waits undelivered,
+    /// the next one absorbs it, so a long outage keeps one pending delta, not one per call.
+    unsent_meta: Option<(u64, String, Meta)>,
     seq: u32,
     events: Vec<Event>,
     events_bytes: usize,
@@ -122,6 +125,7 @@ impl Agent {
             page_idx: 0,
             meta_due_ms: None,
             mseq: 0,
+            unsent_meta: None,
             seq: 0,
             events: Vec::new(),
             events_bytes: 0,
@@ -305,7 +309,7 @@ impl Agent {
         let meta_due = self.meta_due_ms.is_some_and(|due| force || now_ms >= due);
         if meta_due {
             self.meta_due_ms = None;
-            let meta = Meta {
+            let mut meta = Meta {
                 mseq: self.mseq,
                 t_ms: now_ms,
                 session_start_ms: self.session.start_ms,
@@ -315,7 +319,15 @@ impl Agent {
             };
             self.mseq += 1;
             self.identity_dirty = false;
-            self.enqueue(wid, Body::Meta(meta), false);
+            if let Some((id, sid, older)) = self.unsent_meta.take() {
+                // Still waiting (not in flight): merged into this one, which supersedes it
+                // (its version is newer; later tags and identity win).
+                if sid == self.session.sid && self.outbox.withdraw(id) {
+                    meta = merge_meta(older, meta);
+                }
+            }
+            let id = self.enqueue(wid, Body::Meta(meta.clone()), false);
+            self.unsent_meta = Some((id, self.session.sid.clone(), meta));
         }
         let batch_due = !self.events.is_empty()
             && (force || self.events_bytes >= BATCH_MAX_BYTES || now_ms.saturating_sub(self.batch_t0_ms) >= BATCH_MAX_AGE_MS);
@@ -508,7 +520,7 @@ impl Agent {
         core::mem::take(&mut self.log)
     }
 
-    fn enqueue(&mut self, wid: u64, body: Body, compress: bool) {
+    fn enqueue(&mut self, wid: u64, body: Body, compress: bool) -> u64 {
         let (meta, seq, snapshot, gaps) = match &body {
             Body::Meta(m) => (true, m.mseq, false, Vec::new()),
             Body::Events(b) => (
@@ -544,7 +556,7 @@ impl Agent {
             compress,
             snapshot,
             gaps,
-        });
+        })
     }
 
     fn debug_log(&mut self, line: impl FnOnce() -> String) {
@@ -610,6 +622,20 @@ impl Agent {
         self.events_bytes += codec::encoded_len(&ev);
         self.events.push(ev);
     }
+}
+
+/// `newer` with what `older` set that it does not set again.
+fn merge_meta(older: Meta, mut newer: Meta) -> Meta {
+    if newer.identity.is_none() {
+        newer.identity = older.identity;
+    }
+    let mut tags: Vec<Tag> = older.tags.into_iter().filter(|t| !newer.tags.iter().any(|n| n.key == t.key)).collect();
+    tags.append(&mut newer.tags);
+    newer.tags = tags;
+    let mut pages = older.pages;
+    pages.append(&mut newer.pages);
+    newer.pages = pages;
+    newer
 }
 
 /// Splits events, in order, into runs whose encoded sizes sum to at most `max_bytes` (an event

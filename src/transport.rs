@@ -432,6 +432,18 @@ impl Outbox {
         self.keepalive.iter().map(|k| k.2).sum()
     }
 
+    /// Takes back request `id` of this page load if it is still waiting (not in flight):
+    /// true when it was removed.
+    pub fn withdraw(&mut self, id: u64) -> bool {
+        match self.position(id) {
+            Some(i) if self.items[i].group == 1 && self.items[i].flight.is_none() => {
+                self.remove(i);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// A batch carrying a full snapshot is still to be delivered after batch `seq` of (sid, pid).
     pub fn has_snapshot_after(&self, sid: &str, pid: u32, seq: u32) -> bool {
         self.items.iter().any(|i| !i.e.meta && i.e.snapshot && i.e.pid == pid && i.e.seq > seq && i.e.sid == sid)

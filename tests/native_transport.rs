@@ -1031,3 +1031,57 @@ fn a_placeholder_is_its_batch_envelope_with_only_gap_events() {
     assert!(transport::placeholder(&Entry { meta: true, ..e.clone() }, GapReason::MemoryBound).is_none());
     assert!(transport::placeholder(&Entry { body: vec![1, 2, 3], ..e }, GapReason::MemoryBound).is_none());
 }
+
+// ------------------------------------------------------------------------------ meta bound
+
+#[test]
+fn meta_during_a_long_outage_coalesces_into_one_pending_delta() {
+    let mut a = Agent::new(env());
+    let mut t = T0;
+    let mut metas_pending_max = 0;
+    // An hour down, a tag (and now and then an identity) every few seconds.
+    for i in 0..1_000u32 {
+        a.push(&cmd(&[Value::str("tagSession"), Value::Object(vec![(format!("k{}", i % 50), Value::str(&format!("v{i}")))])]), t);
+        if i % 100 == 0 {
+            a.push(&cmd(&[Value::str("identify"), Value::str(&format!("user-{i}"))]), t);
+        }
+        t += 3_600;
+        let reqs = a.tick(t, false);
+        answer_all(&mut a, &reqs, Outcome::Failed, t);
+        // Meta requests waiting (the probe in flight may be one more).
+        let pending = a.outbox().len() - a.outbox().batches().len();
+        metas_pending_max = metas_pending_max.max(pending);
+    }
+    assert!(metas_pending_max <= 2, "one pending delta (and one in flight): {metas_pending_max}");
+    // The collector is back: what arrives sets every tag to its latest value, and the latest
+    // identity, with increasing versions.
+    let mut tags = std::collections::BTreeMap::new();
+    let mut identity = None;
+    let mut versions = vec![];
+    for _ in 0..200 {
+        t += 1_000;
+        let reqs = a.tick(t, false);
+        for r in &reqs {
+            if let Body::Meta(m) = decode(r).body {
+                versions.push((m.mseq, m.t_ms));
+                for tag in m.tags {
+                    tags.insert(tag.key, tag.value);
+                }
+                if m.identity.is_some() {
+                    identity = m.identity;
+                }
+            }
+        }
+        answer_all(&mut a, &reqs, ok(), t);
+        if a.outbox().is_empty() {
+            break;
+        }
+    }
+    assert!(a.outbox().is_empty());
+    for k in 0..50u32 {
+        let last = (0..1_000u32).filter(|i| i % 50 == k).max().unwrap();
+        assert_eq!(tags.get(&format!("k{k}")), Some(&Some(format!("v{last}"))), "k{k}");
+    }
+    assert_eq!(identity.as_deref(), Some("user-900"));
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+}
