@@ -48,7 +48,9 @@ trap 'rm -rf "$tmp"' EXIT
 #    node_modules (after `npm ci`), else one on PATH; INSP_WASM_OPT=0 skips it. Versions older
 #    than WASM_OPT_MIN are skipped: Debian's binaryen 108 turns wasm-bindgen's externref table
 #    into a funcref table and the agent fails at start-up. The features are the ones rustc
-#    enables by default for wasm32.
+#    enables by default for wasm32. --low-memory-unused (addresses below 1024 are never used:
+#    rustc links wasm32 with the stack first, so they are the far end of the 1 MiB stack) lets
+#    it fold constant offsets into loads and stores: about 0.9 kB less after gzip.
 WASM_OPT_MIN=132
 wasm_opt_names="--strip-debug"
 if [ "${INSP_WASM_NAMES:-0}" = 1 ]; then wasm_opt_names="-g"; fi
@@ -64,7 +66,7 @@ else
   opt_version="$("$wasm_opt" --version 2>/dev/null | sed -n 's/^wasm-opt version \([0-9][0-9]*\).*/\1/p' | head -1)"
   if [ -z "$opt_version" ] || [ "$opt_version" -lt "$WASM_OPT_MIN" ]; then
     echo "build-dist: warning: $wasm_opt is version '${opt_version:-unknown}', older than $WASM_OPT_MIN; not used" >&2
-  elif "$wasm_opt" -Oz --converge $wasm_opt_names --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  elif "$wasm_opt" -Oz --converge --low-memory-unused $wasm_opt_names --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       -o "$tmp/insp.opt.wasm" "$wasm_bg"; then
     echo "build-dist: wasm-opt $opt_version -Oz --converge: $(wc -c < "$wasm_bg") -> $(wc -c < "$tmp/insp.opt.wasm") B"
