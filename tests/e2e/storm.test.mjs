@@ -10,7 +10,10 @@
 // How "caused by the recorder" is measured: a DevTools-protocol trace (devtools.timeline) of
 // the whole scenario. For every main-thread task (RunTask) the recorder's own time is the sum
 // of the top-level script entries (FunctionCall, EvaluateScript, TimerFire, ...) whose script
-// is the agent's (inspectlet.js; its wasm runs inside those calls, so it counts too). A task
+// is the agent's (inspectlet.js; its wasm runs inside those calls, so it counts too), as main-
+// thread CPU time (the trace's `tdur`): the test machine is shared, and wall time there also
+// counts the time the thread waited for a core (both are printed; with other builds running,
+// load average 6 to 7 on 2 cores, one recorder call took 14.8 ms wall for 3.8 ms CPU). A task
 // the page starts (its 20,000 appendChild calls) may be long on its own: the recorder's share
 // of it (its MutationObserver callback) is what must stay under 50 ms, as must every task the
 // recorder starts (snapshot slices, batch flushes, timers). INSP_STORM_DEBUG=1 prints every
@@ -130,7 +133,8 @@ function tasksOf(trace) {
     for (const e of list) {
       if (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask') {
         if (!task || e.ts >= task.end) {
-          task = { ts: e.ts, end: e.ts + e.dur, ms: e.dur / 1000, agentMs: 0, first: null, entries: [] };
+          const cpu = (typeof e.tdur === 'number' ? e.tdur : e.dur) / 1000;
+          task = { ts: e.ts, end: e.ts + e.dur, ms: e.dur / 1000, cpuMs: cpu, agentMs: 0, agentCpuMs: 0, first: null, entries: [] };
           tasks.push(task);
           agentUntil = -1;
         }
@@ -143,6 +147,7 @@ function tasksOf(trace) {
         if (task.first === null) task.first = url;
         if (AGENT_URL.test(url)) {
           task.agentMs += e.dur / 1000;
+          task.agentCpuMs += (typeof e.tdur === 'number' ? e.tdur : e.dur) / 1000;
           agentUntil = e.ts + e.dur;
         }
       } else if (SCRIPT_ENTRIES.has(e.name) && task.first === null && url) task.first = url;
@@ -219,16 +224,18 @@ describe('storm guard-rails', () => {
       assert.ok(tasks.length > 100, `a trace of the main thread (${tasks.length} tasks)`);
       const agentTasks = tasks.filter((t) => t.agentMs > 0);
       assert.ok(agentTasks.length > 20, `the recorder's work is in the trace (${agentTasks.length} tasks)`);
-      const worst = agentTasks.reduce((a, t) => (t.agentMs > a.agentMs ? t : a), agentTasks[0]);
+      const worst = agentTasks.reduce((a, t) => (t.agentCpuMs > a.agentCpuMs ? t : a), agentTasks[0]);
+      const worstWall = agentTasks.reduce((a, t) => (t.agentMs > a.agentMs ? t : a), agentTasks[0]);
       const long = tasks.filter((t) => t.ms > 50);
       // Started by the recorder: most of the task is its script (a page's task calling one of
       // the reader's CSSOM wrappers first is not).
-      const started = agentTasks.filter((t) => t.agentMs >= 0.5 * t.ms);
-      const worstStarted = started.reduce((m, t) => Math.max(m, t.ms), 0);
+      const started = agentTasks.filter((t) => t.agentCpuMs >= 0.5 * t.cpuMs);
+      const worstStarted = started.reduce((m, t) => Math.max(m, t.cpuMs), 0);
       const report =
         `${tasks.length} tasks, ${agentTasks.length} with recorder work; recorder's longest share ` +
-        `${worst.agentMs.toFixed(1)} ms (task ${worst.ms.toFixed(1)} ms); longest task the recorder started ` +
-        `${worstStarted.toFixed(1)} ms; tasks over 50 ms: ${long.map((t) => `${t.ms.toFixed(0)} (recorder ${t.agentMs.toFixed(1)})`).join(', ') || 'none'}`;
+        `${worst.agentCpuMs.toFixed(1)} ms CPU (${worst.agentMs.toFixed(1)} ms wall; longest wall ${worstWall.agentMs.toFixed(1)}); ` +
+        `longest task the recorder started ${worstStarted.toFixed(1)} ms CPU; tasks over 50 ms wall: ` +
+        `${long.map((t) => `${t.ms.toFixed(0)} (recorder ${t.agentMs.toFixed(1)})`).join(', ') || 'none'}`;
       console.log(`storm trace: ${report}`);
       if (process.env.INSP_STORM_DEBUG) {
         const marks = trace.filter((e) => ['siblings', 'subtree', 'ticker', 'giant'].includes(e.name)).sort((a, b) => a.ts - b.ts);
@@ -237,7 +244,7 @@ describe('storm guard-rails', () => {
           console.log(`task ${t.ms.toFixed(1)} agent ${t.agentMs.toFixed(1)} in ${phase(t.ts)} first ${t.first}\n  ${t.entries.filter((x) => !/V8|GC/.test(x)).join('\n  ')}`);
         }
       }
-      assert.ok(worst.agentMs < 50, `the recorder spends under 50 ms in any task: ${report}`);
+      assert.ok(worst.agentCpuMs < 50, `the recorder spends under 50 ms in any task: ${report}`);
       assert.ok(worstStarted < 50, `no task the recorder starts lasts 50 ms: ${report}`);
 
       // The degrade reasons are in the stored recording.
