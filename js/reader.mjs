@@ -33,6 +33,7 @@
 //   over()                 why the last call was refused by a cap: "l CHARS" (listing), "r
 //                          RECORDS" (deliveries not read), "n NODES" (serialize); "" otherwise
 //   deliveries()           observer deliveries so far (about one per page task changing the DOM)
+//   quietMs()              ms since the last change the reader saw
 //   takeCapped()           "attrs longest texts longest sheets rules" truncated since the last
 //                          call (space separated), or null when none
 //   disconnect()           stop observing and undo every patch
@@ -143,6 +144,7 @@ export function createReader(win) {
   var maxRecords = Infinity;
   var skipped = 0; // records of deliveries not read since the last listing
   var delivered = 0;
+  var lastChange = 0;
   var capA = 0;
   var capAMax = 0;
   var capT = 0;
@@ -1181,6 +1183,7 @@ export function createReader(win) {
   // ---- observation ---------------------------------------------------------------------------
 
   function notify() {
+    lastChange = now();
     if (notified || isWalking || !onChange) return;
     notified = true;
     try {
@@ -2077,6 +2080,9 @@ export function createReader(win) {
     },
     deliveries: function () {
       return delivered;
+    },
+    quietMs: function () {
+      return now() - lastChange;
     },
     takeCapped: guarded(takeCapped, null),
     disconnect: guarded(disconnect, undefined),

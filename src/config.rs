@@ -67,6 +67,10 @@ pub const DOM_STORM_THROTTLE_MIN_MS: u32 = 100;
 pub const DOM_STORM_THROTTLE_MAX_MS: u32 = 2_000;
 /// The throttle ends after this long under both limits.
 pub const DOM_STORM_CALM_MS: u64 = 3_000;
+/// A throttled flush goes at once when the page has not changed the DOM for this long: the
+/// throttle only holds back changes while more keep coming, so a page's state is never
+/// recorded late once it stops changing.
+pub const DOM_STORM_QUIET_MS: u64 = 40;
 /// Values truncated by the caps below are reported at most this often per kind (the counts
 /// add up in between).
 pub const DOM_CAPPED_REPORT_INTERVAL_MS: u64 = 10_000;

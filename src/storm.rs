@@ -10,7 +10,8 @@
 //! * Rates are counted in one-second windows: observer deliveries (what unthrottled batches
 //!   would be) and characters of mutation data recorded. Over either limit, flushes are held
 //!   to one per `throttle_min_ms`; while the characters stay over, the interval doubles each
-//!   window up to `throttle_max_ms`. After `calm_ms` under both limits every change is
+//!   window up to `throttle_max_ms`, but a page quiet for `quiet_ms` is flushed at once (its
+//!   final state is never late). After `calm_ms` under both limits every change is
 //!   recorded at once again. Coalescing loses nothing but intermediate states: listings carry
 //!   final values.
 //! * Values the reader truncated are tallied per kind and reported at most once per
@@ -18,7 +19,7 @@
 
 use crate::config::{
     DOM_ATTR_MAX_CHARS, DOM_BATCH_MAX_NODES, DOM_DELIVERY_MAX_RECORDS, DOM_CAPPED_REPORT_INTERVAL_MS, DOM_CSS_MAX_CHARS, DOM_CSS_READ_MAX_MS, DOM_LISTING_MAX_CHARS,
-    DOM_STORM_BATCHES_PER_S_MAX, DOM_STORM_CALM_MS, DOM_STORM_CHARS_PER_S_MAX, DOM_STORM_SNAPSHOT_MIN_INTERVAL_MS,
+    DOM_STORM_BATCHES_PER_S_MAX, DOM_STORM_CALM_MS, DOM_STORM_CHARS_PER_S_MAX, DOM_STORM_QUIET_MS, DOM_STORM_SNAPSHOT_MIN_INTERVAL_MS,
     DOM_STORM_THROTTLE_MAX_MS, DOM_STORM_THROTTLE_MIN_MS, DOM_TEXT_MAX_CHARS,
 };
 use crate::event::{DegradeAction, DegradeReason, EventData};
@@ -39,6 +40,7 @@ pub struct StormLimits {
     pub throttle_min_ms: u32,
     pub throttle_max_ms: u32,
     pub calm_ms: u64,
+    pub quiet_ms: u64,
     pub capped_report_interval_ms: u64,
     pub attr_max_chars: u32,
     pub text_max_chars: u32,
@@ -58,6 +60,7 @@ impl Default for StormLimits {
             throttle_min_ms: DOM_STORM_THROTTLE_MIN_MS,
             throttle_max_ms: DOM_STORM_THROTTLE_MAX_MS,
             calm_ms: DOM_STORM_CALM_MS,
+            quiet_ms: DOM_STORM_QUIET_MS,
             capped_report_interval_ms: DOM_CAPPED_REPORT_INTERVAL_MS,
             attr_max_chars: DOM_ATTR_MAX_CHARS,
             text_max_chars: DOM_TEXT_MAX_CHARS,
@@ -148,6 +151,17 @@ impl StormGuard {
             return None;
         }
         Some(if self.interval_ms == 0 { now_ms } else { now_ms.max(self.last_flush_ms + self.interval_ms as u64) })
+    }
+
+    /// As [`flush_at_ms`](Self::flush_at_ms) for a page whose last change was `quiet_for_ms`
+    /// ago: one quiet for `quiet_ms` is flushed at once; otherwise the time to flush, or to
+    /// look again (when it would have been quiet long enough), whichever comes first.
+    pub fn flush_or_check_at_ms(&mut self, now_ms: u64, quiet_for_ms: u64) -> Option<u64> {
+        let at = self.flush_at_ms(now_ms)?;
+        if at <= now_ms || quiet_for_ms >= self.lim.quiet_ms {
+            return Some(now_ms);
+        }
+        Some(at.min(now_ms + (self.lim.quiet_ms - quiet_for_ms)))
     }
 
     /// When the replacement snapshot for a dropped batch is due, if one is awaited.

@@ -14,6 +14,7 @@ fn lim() -> StormLimits {
         throttle_min_ms: 100,
         throttle_max_ms: 800,
         calm_ms: 3_000,
+        quiet_ms: 40,
         capped_report_interval_ms: 10_000,
         attr_max_chars: 50,
         text_max_chars: 60,
@@ -136,6 +137,27 @@ fn throttled_flush_waits_for_the_interval() {
     assert_eq!(g.flush_at_ms(1_000), Some(1_000)); // 500 + 100 already passed
     g.flushed(1_000, 10);
     assert_eq!(g.flush_at_ms(1_020), Some(1_100));
+}
+
+#[test]
+fn a_throttled_page_that_stops_changing_is_flushed_at_once() {
+    let mut g = StormGuard::new(lim());
+    g.changes(0, 100);
+    g.flushed(999, 10);
+    g.changes(1_000, 1);
+    assert_eq!(g.throttle_ms(), 100);
+    // Still changing (last change 5 ms ago): look again once it would be quiet long enough.
+    assert_eq!(g.flush_or_check_at_ms(1_010, 5), Some(1_045));
+    // Or at the throttle's time, if that is sooner.
+    assert_eq!(g.flush_or_check_at_ms(1_080, 5), Some(1_099));
+    // Quiet for 40 ms: now.
+    assert_eq!(g.flush_or_check_at_ms(1_050, 40), Some(1_050));
+    // Not throttled: now.
+    let mut g = StormGuard::new(lim());
+    assert_eq!(g.flush_or_check_at_ms(5, 0), Some(5));
+    // Awaiting a replacement snapshot: never.
+    g.oversize(10, insp_agent::event::DegradeReason::BatchNodes, 1_000);
+    assert_eq!(g.flush_or_check_at_ms(20, 1_000), None);
 }
 
 #[test]

@@ -83,6 +83,9 @@ extern "C" {
     /// Observer deliveries so far.
     #[wasm_bindgen(method, catch)]
     pub fn deliveries(this: &Reader) -> Result<f64, JsValue>;
+    /// ms since the last change the reader saw.
+    #[wasm_bindgen(method, catch, js_name = quietMs)]
+    pub fn quiet_ms(this: &Reader) -> Result<f64, JsValue>;
     /// Values truncated since the last call: "attrs longest texts longest sheets rules".
     #[wasm_bindgen(method, catch, js_name = takeCapped)]
     pub fn take_capped(this: &Reader) -> Result<Option<String>, JsValue>;
@@ -160,6 +163,7 @@ struct Inner {
     deliveries: Cell<f64>,
     /// A pending `setTimeout` (a throttled flush or an awaited snapshot): it posts the task.
     timer: Cell<Option<i32>>,
+    timer_at: Cell<u64>,
     /// Step of a snapshot's end in progress (see `end_step`), 0 when none.
     ending: Cell<u8>,
     /// The mirror a snapshot replaced, dropped in a task of its own.
@@ -201,6 +205,7 @@ impl DomDriver {
                 storm: RefCell::new(StormGuard::new(opts.storm)),
                 deliveries: Cell::new(0.0),
                 timer: Cell::new(None),
+                timer_at: Cell::new(0),
                 ending: Cell::new(0),
                 retired: RefCell::new(None),
                 on_timer: Some(guard.wrap(on_timer.as_ref().unchecked_ref())),
@@ -339,7 +344,9 @@ impl Inner {
     fn flush_when_allowed(&self) {
         let now = dom::now_ms();
         self.note_deliveries(now);
-        let at = self.storm.borrow_mut().flush_at_ms(now);
+        // A reader without `quietMs` counts as always quiet (never held back).
+        let quiet = self.reader.quiet_ms().map_or(u64::MAX, |q| q.max(0.0) as u64);
+        let at = self.storm.borrow_mut().flush_or_check_at_ms(now, quiet);
         match at {
             Some(at) if at > now => self.schedule(at - now),
             _ => {
@@ -355,14 +362,23 @@ impl Inner {
         self.record_storm(now);
     }
 
+    /// Posts the task in `delay_ms` (an earlier pending timer stays; a later one is moved).
     fn schedule(&self, delay_ms: u64) {
-        if self.timer.get().is_some() || self.stopped.get() {
+        if self.stopped.get() {
             return;
+        }
+        let at = dom::now_ms().saturating_add(delay_ms);
+        if self.timer.get().is_some() {
+            if self.timer_at.get() <= at {
+                return;
+            }
+            self.clear_timer();
         }
         let (Some(w), Some(f)) = (web_sys::window(), self.on_timer.as_ref()) else { return };
         let delay = delay_ms.min(i32::MAX as u64) as i32;
         if let Ok(id) = w.set_timeout_with_callback_and_timeout_and_arguments_0(f, delay) {
             self.timer.set(Some(id));
+            self.timer_at.set(at);
         }
     }
 
