@@ -100,6 +100,11 @@ export function createReader(win) {
   var dirtyAdopted = new Set(); // documents and shadow roots
   var inlined = new WeakSet(); // elements whose stylesheet text the agent holds as "s"
   var anyInlined = false;
+  // (WeakRefs to) inlined elements in shadow trees: getElementsByTagName does not reach them
+  // when an ancestor of their host is moved.
+  var shadowInlined = [];
+  var shadowInlinedSet = new WeakSet();
+  var shadowInlinedPruned = 0;
   var touched = new WeakSet(); // sheets changed through the CSSOM
   var adoptRoots = []; // (WeakRefs to) roots seen with adopted sheets
   var adoptTracked = new WeakSet();
@@ -873,13 +878,28 @@ export function createReader(win) {
   function cssProp(el, tag, snapshot) {
     var sheet = el.sheet;
     if (!sheet) return null;
-    if (tag === 'style' && snapshot && !styleDiffers(el)) return null;
+    // A <style> whose sheet is what its text parses to is replayed from its text (in rrweb
+    // too, where the carried CSS would replace the text, which an <option> around it reads).
+    if (tag === 'style' && !styleDiffers(el) && (snapshot || (el.textContent || '').length <= maxText)) return null;
     var css = sheetText(sheet);
     if (css !== null) {
       inlined.add(el);
       anyInlined = true;
+      if (!shadowInlinedSet.has(el) && inShadow(el)) {
+        shadowInlinedSet.add(el);
+        shadowInlined.push(weak(el));
+        if (shadowInlined.length > 2 * shadowInlinedPruned + 16) {
+          prune(shadowInlined);
+          shadowInlinedPruned = shadowInlined.length;
+        }
+      }
     }
     return css;
+  }
+
+  function inShadow(n) {
+    while (n.parentNode) n = n.parentNode;
+    return n.nodeType === 11 && !!n.host;
   }
 
   function weak(x) {
@@ -1293,13 +1313,14 @@ export function createReader(win) {
       return;
     }
     reidentify(records);
+    var readded = shadowInlined.length ? new Set() : null;
     for (var i = 0; i < records.length; i++) {
       var r = records[i];
       var t = r.target;
       if (r.type === 'childList') {
         dirtyKids.add(t);
         if (t.nodeType === 1) contentChanged(t);
-        if (anyInlined && r.addedNodes) sheetsReadded(r.addedNodes);
+        if (anyInlined && r.addedNodes) sheetsReadded(r.addedNodes, readded);
       } else if (r.type === 'attributes') {
         markAttr(t, r.attributeNamespace, r.attributeName);
         var tag = htmlTag(t);
@@ -1310,7 +1331,8 @@ export function createReader(win) {
           markProp(t, 'k');
           // Masking depends on the type: the value attribute is listed again.
           if (name === 'type' && !r.attributeNamespace) markAttr(t, null, 'value');
-        } else if (tag === 'option' && name === 'selected') formChanged(t);
+        } else if (tag === 'option' && (name === 'selected' || name === 'value' || name === 'label')) formChanged(t);
+        else if (tag === 'select' && (name === 'multiple' || name === 'size')) formChanged(t);
         else if (tag === 'link' && !r.attributeNamespace && (name === 'href' || name === 'rel' || name === 'disabled' || name === 'type')) {
           // The sheet may be gone now (a new one is listed when it loads).
           markProp(t, 's');
@@ -1330,11 +1352,14 @@ export function createReader(win) {
         if (p && p.nodeType === 1) contentChanged(p);
       }
     }
+    if (readded && readded.size) shadowSheetsReadded(readded);
   }
 
   // A <style> or <link> inserted again (moved) gets a new sheet parsed from its text or
   // fetched again: rules added through the CSSOM are gone.
-  function sheetsReadded(list) {
+  // (`readded`, when there are inlined sheets in shadow trees: collects the known elements
+  // added, for shadowSheetsReadded.)
+  function sheetsReadded(list, readded) {
     for (var i = 0; i < list.length; i++) {
       var n = list[i];
       if (n.nodeType !== 1 || !ids.has(n)) continue;
@@ -1345,6 +1370,22 @@ export function createReader(win) {
         readdedIn(n.getElementsByTagName('style'));
         readdedIn(n.getElementsByTagName('link'));
       }
+      if (readded) readded.add(n);
+    }
+  }
+
+  // Moving a shadow host (or an ancestor of it) inserts its shadow tree again too.
+  function shadowSheetsReadded(readded) {
+    for (var i = 0; i < shadowInlined.length; i++) {
+      var el = shadowInlined[i].deref();
+      if (el === undefined || !inlined.has(el)) continue;
+      for (var a = el.parentNode; a; a = a.nodeType === 11 ? a.host || null : a.parentNode) {
+        if (a.nodeType === 11) continue;
+        if (readded.has(a)) {
+          markProp(el, 's');
+          break;
+        }
+      }
     }
   }
 
@@ -1353,10 +1394,21 @@ export function createReader(win) {
   }
 
   // Text inside a <style> re-parses its sheet; inside a <textarea> it may change the value.
+  // Inside an <option> (at any depth: its text is its value) or a <select> (options added or
+  // removed) it may change the select's value and selection.
   function contentChanged(el) {
     var tag = htmlTag(el);
     if (tag === 'style' && inlined.has(el)) markProp(el, 's');
     else if (tag === 'textarea') markProp(el, 'v');
+    else {
+      for (var a = el; a && a.nodeType === 1; a = a.parentNode) {
+        var at = a === el ? tag : htmlTag(a);
+        if (at === 'option' || at === 'select') {
+          formChanged(a);
+          break;
+        }
+      }
+    }
   }
 
   function onRecords(records) {
@@ -1440,6 +1492,8 @@ export function createReader(win) {
     listen(root, 'input', onInput);
     listen(root, 'change', onInput);
     listen(root, 'load', onLoad);
+    // A sheet that failed to load (a 404) is there but empty, and fires error, not load.
+    listen(root, 'error', onLoad);
     listen(root, 'scroll', onScroll);
   }
 
@@ -1742,7 +1796,12 @@ export function createReader(win) {
         if (id !== undefined && live(p) && ctxOf(p) !== IGNORED) parents.push(p, id);
       });
       dirtyKids.clear();
-      for (var i = 0; i < parents.length; i += 2) listChildren(parents[i], parents[i + 1]);
+      for (var i = 0; i < parents.length; i += 2) {
+        // A frame listed again may hold a new document: its URL (the base of its relative
+        // URLs) goes with it, not at its load event.
+        if (parents[i].nodeType === 1 && isFrame(htmlTag(parents[i]))) markProp(parents[i], 'u');
+        listChildren(parents[i], parents[i + 1]);
+      }
       dirtyAttrs.forEach(function (keys, el) {
         var id = ids.get(el);
         if (id === undefined || id >= fresh || !live(el)) return;

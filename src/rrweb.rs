@@ -64,6 +64,10 @@ use alloc::vec::Vec;
 
 mod visit;
 
+/// rrweb ids of the text nodes made to carry a sheet (see [`Exporter::serialize`]): above
+/// every recorded node id and every document alias.
+const CSS_CARRIER_IDS: i64 = 1 << 40;
+
 /// Levels of nesting written below a serialized root.
 pub const MAX_DEPTH: u32 = 1000;
 
@@ -242,6 +246,8 @@ pub fn export(timeline: &Timeline) -> Vec<Json> {
     let loads = timeline.page_loads();
     let mut out: Vec<(u64, Json)> = Vec::new();
     let mut style_ids = 0i64;
+    // Fresh rrweb ids for re-attached frame documents, above every recorded node id.
+    let mut doc_aliases = 1i64 << 32;
     for (i, load) in loads.iter().enumerate() {
         let Some(shown) = load.shown_ms else { continue };
         // On screen until the next load (in `load_at`'s order) takes over.
@@ -260,6 +266,10 @@ pub fn export(timeline: &Timeline) -> Vec<Json> {
             doc_base: String::new(),
             adopted: BTreeMap::new(),
             style_ids: &mut style_ids,
+            doc_alias: BTreeMap::new(),
+            attached: BTreeSet::new(),
+            doc_aliases: &mut doc_aliases,
+            empty_selects: BTreeSet::new(),
             width: 0,
             height: 0,
         };
@@ -285,6 +295,13 @@ struct Exporter<'a> {
     base: String,
     adopted: BTreeMap<NodeId, Vec<String>>,
     style_ids: &'a mut i64,
+    /// The rrweb id of a frame document attached more than once (see [`Exporter::attach_one`]).
+    doc_alias: BTreeMap<NodeId, i64>,
+    /// Frame documents attached so far.
+    attached: BTreeSet<NodeId>,
+    doc_aliases: &'a mut i64,
+    /// Selects whose last Input event deselected every option (see [`Exporter::select_input`]).
+    empty_selects: BTreeSet<NodeId>,
     width: u32,
     height: u32,
 }
@@ -363,6 +380,10 @@ impl Exporter<'_> {
                         continue;
                     };
                     self.active = Some(e.segment);
+                    // rrweb's mirror starts afresh with a full snapshot.
+                    self.attached.clear();
+                    self.doc_alias.clear();
+                    self.empty_selects.clear();
                     if s.width > 0 && s.height > 0 {
                         self.width = s.width;
                         self.height = s.height;
@@ -563,7 +584,7 @@ impl Exporter<'_> {
         }
         let data = obj(vec![
             ("source", int(SRC_ADOPTED)),
-            ("id", int(id)),
+            ("id", Json::Int(self.rid(id))),
             ("styles", Json::Arr(styles)),
             ("styleIds", Json::Arr(style_ids)),
         ]);
@@ -709,17 +730,38 @@ impl Exporter<'_> {
                 }
             }
             kids.extend(shadow);
+            // rrweb puts `_cssText` into the element's text children (`applyCssSplits`): with
+            // element children only, the CSS would go nowhere. An empty text node carries it
+            // (a fresh id: the page has no such node; only a `link`'s children show it).
+            if let Some(NodeKind::Element(e)) = kind {
+                let css_el = e.ns == Ns::Html && matches!(e.tag.as_str(), "style" | "link");
+                let has_text = kids
+                    .iter()
+                    .any(|k| k.get("type").and_then(Json::as_i64) == Some(NT_TEXT));
+                if css_el && has_css(e) && !kids.is_empty() && !has_text {
+                    let mut t = vec![
+                        ("type", int(NT_TEXT)),
+                        ("textContent", Json::str("")),
+                        ("isStyle", Json::Bool(true)),
+                    ];
+                    if let Some(r) = ctx.root_id {
+                        t.push(("rootId", Json::Int(self.rid(r))));
+                    }
+                    t.push(("id", Json::Int(CSS_CARRIER_IDS + id as i64)));
+                    kids.insert(0, obj(t));
+                }
+            }
         }
         if matches!(kind, Some(NodeKind::Document { .. } | NodeKind::Element(_))) {
             o.push(("childNodes".into(), Json::Arr(kids)));
         }
         if let Some(r) = ctx.root_id {
-            o.push(("rootId".into(), int(r)));
+            o.push(("rootId".into(), Json::Int(self.rid(r))));
         }
         if ctx.shadow {
             o.push(("isShadow".into(), Json::Bool(true)));
         }
-        o.push(("id".into(), int(id)));
+        o.push(("id".into(), Json::Int(self.rid(id))));
         Json::Obj(o)
     }
 
@@ -852,12 +894,21 @@ impl Exporter<'_> {
     }
 
     /// An add attaching iframe document `doc` (whole, minus nested iframe documents).
-    fn attach_one(&self, doc: NodeId, adds: &mut Vec<Json>) {
+    ///
+    /// A document attached again (its iframe moved, or re-added whole) gets a fresh rrweb id:
+    /// rrweb never unmaps a removed iframe's document (a `contentDocument` is not a child),
+    /// and its builder returns a node already mapped under an id with equal metadata (every
+    /// document of one mode) without building its children, so the new frame stayed empty.
+    fn attach_one(&mut self, doc: NodeId, adds: &mut Vec<Json>) {
         let Some(iframe) = self.mirror.parent(doc) else {
             return;
         };
         if !matches!(self.mirror.node(iframe), Some(NodeKind::Element(_))) {
             return;
+        }
+        if !self.attached.insert(doc) {
+            *self.doc_aliases += 1;
+            self.doc_alias.insert(doc, *self.doc_aliases);
         }
         let ctx = Ctx {
             root_id: None,
@@ -881,7 +932,7 @@ impl Exporter<'_> {
     }
 
     /// `doc` and every iframe document inside it, in document order.
-    fn attach_all(&self, doc: NodeId, adds: &mut Vec<Json>) {
+    fn attach_all(&mut self, doc: NodeId, adds: &mut Vec<Json>) {
         let docs: Vec<NodeId> = self
             .mirror
             .descendants(doc)
@@ -893,7 +944,17 @@ impl Exporter<'_> {
     }
 
     /// Adds for the subtree at `root` (now in the mirror), node by node in preorder.
-    fn flat_adds(&self, root: NodeId, adds: &mut Vec<Json>, scrolls: &mut Vec<(NodeId, i32, i32)>) {
+    ///
+    /// Form controls with a state get an Input event too (`inputs`): rrweb seeks through a
+    /// virtual DOM whose diff reuses the real element of a moved node, where a value set
+    /// before (the dirty value) wins over the `value` attribute of the new build.
+    fn flat_adds(
+        &mut self,
+        root: NodeId,
+        adds: &mut Vec<Json>,
+        scrolls: &mut Vec<(NodeId, i32, i32)>,
+        inputs: &mut Vec<(NodeId, String, bool)>,
+    ) {
         // (node, rrweb parent id, nextId, ctx)
         let Some(parent) = self.mirror.parent(root) else {
             return;
@@ -918,7 +979,7 @@ impl Exporter<'_> {
                 Some(NodeKind::Document { .. }) => self.attach_all(id, adds),
                 Some(_) => {
                     adds.push(obj(vec![
-                        ("parentId", int(pid)),
+                        ("parentId", Json::Int(self.rid(pid))),
                         ("nextId", next.map_or(Json::Null, int)),
                         ("node", self.serialize(id, ctx, false)),
                     ]));
@@ -927,6 +988,14 @@ impl Exporter<'_> {
                             if x != 0 || y != 0 {
                                 scrolls.push((id, x, y));
                             }
+                        }
+                        if is_select(e) {
+                            let v = value_of(e).unwrap_or("").to_owned();
+                            if let Some(v) = self.select_input(id, &v) {
+                                inputs.push((id, v, false));
+                            }
+                        } else if let Some((v, b)) = input_state(e) {
+                            inputs.push((id, v, b));
                         }
                     }
                     if ctx.depth < MAX_DEPTH && self.children_written(id) {
@@ -963,34 +1032,68 @@ impl Exporter<'_> {
         false
     }
 
-    /// Removes of the shadow trees' children inside `id`'s subtree, deepest first: rrweb's
-    /// removal unmaps a node's children but not its shadow root's (rrdom's
-    /// `Mirror.removeNodeFromMap`), so a later add of the same ids would reuse stale nodes.
-    /// (Not inside iframe documents in that subtree: rrweb attaches those anew.)
-    fn unmap_shadows(&self, id: NodeId, removes: &mut Vec<Json>) {
-        let doc = self.doc_of(id);
+    /// Removes of the children of every shadow root and frame document inside `id`'s subtree
+    /// (`id` itself excepted), deepest first: rrweb's removal unmaps a node's children but
+    /// neither its shadow root's (rrdom's `Mirror.removeNodeFromMap`) nor an iframe's
+    /// document's, so a later add of the same ids would reuse stale nodes (its builder returns
+    /// a mapped node with equal metadata as it is).
+    fn unmap_inner(&self, id: NodeId, removes: &mut Vec<Json>) {
         let roots: Vec<NodeId> = self
             .mirror
             .descendants(id)
             .filter(|&d| {
-                matches!(self.mirror.node(d), Some(NodeKind::ShadowRoot))
+                d != id
+                    && matches!(
+                        self.mirror.node(d),
+                        Some(NodeKind::ShadowRoot | NodeKind::Document { .. })
+                    )
                     && !self.hidden(d)
-                    && self.doc_of(d) == doc
             })
             .collect();
-        for &sr in roots.iter().rev() {
-            let Some(host) = self.mirror.parent(sr) else {
-                continue;
+        for &r in roots.iter().rev() {
+            let shadow = matches!(self.mirror.node(r), Some(NodeKind::ShadowRoot));
+            let parent = if shadow {
+                match self.mirror.parent(r) {
+                    Some(host) => host,
+                    None => continue,
+                }
+            } else {
+                r
             };
-            for c in self.mirror.children(sr) {
+            for c in self.mirror.children(r) {
                 if !matches!(
                     self.mirror.node(c),
                     Some(NodeKind::Document { .. } | NodeKind::ShadowRoot)
                 ) {
-                    removes.push(remove_json(host, c, true));
+                    removes.push(remove_json(self.rid(parent), c, shadow));
                 }
             }
         }
+    }
+
+    /// The Input event text for select `id` now holding `value`, if one is needed.
+    ///
+    /// A select's options' `selected` attributes carry its selection; Input events
+    /// (`select.value = text` in rrweb) are sent only to deselect every option (an empty
+    /// value, which dirties no option) and for the first value after that. rrweb matches the
+    /// text against the options as it built them (URLs made absolute in a `<style>` inside
+    /// an option, its `:hover` rewriting), picks the first of equal values, and, when seeking,
+    /// applies a node's last Input event after every later change; and the option it selects
+    /// becomes dirty, so later `selected` attributes would no longer apply.
+    fn select_input(&mut self, id: NodeId, value: &str) -> Option<String> {
+        if value.is_empty() {
+            self.empty_selects.insert(id);
+            Some(String::new())
+        } else if self.empty_selects.remove(&id) {
+            Some(value.to_owned())
+        } else {
+            None
+        }
+    }
+
+    /// The rrweb id of node `id` (a re-attached frame document has a fresh one).
+    fn rid(&self, id: NodeId) -> i64 {
+        self.doc_alias.get(&id).copied().unwrap_or(id as i64)
     }
 
     /// `id` or one of its ancestors is in `set`.
@@ -1066,14 +1169,14 @@ impl Exporter<'_> {
                     let shadow = matches!(self.mirror.node(id), Some(NodeKind::ShadowRoot));
                     let rp = if shadow { parent } else { id };
                     for c in self.mirror.children(id) {
-                        self.unmap_shadows(c, &mut removes);
-                        removes.push(remove_json(rp, c, shadow));
+                        self.unmap_inner(c, &mut removes);
+                        removes.push(remove_json(self.rid(rp), c, shadow));
                     }
                 }
                 _ => {
-                    self.unmap_shadows(id, &mut removes);
+                    self.unmap_inner(id, &mut removes);
                     let shadow = matches!(self.mirror.node(parent), Some(NodeKind::ShadowRoot));
-                    removes.push(remove_json(self.rr_parent(parent), id, shadow));
+                    removes.push(remove_json(self.rid(self.rr_parent(parent)), id, shadow));
                 }
             }
         }
@@ -1110,6 +1213,7 @@ impl Exporter<'_> {
             .collect();
         let mut adds = Vec::new();
         let mut scrolls = Vec::new();
+        let mut inputs = Vec::new();
         let mut done: BTreeSet<NodeId> = BTreeSet::new();
         for &r in &roots {
             if done.contains(&r) {
@@ -1127,7 +1231,7 @@ impl Exporter<'_> {
             }
             for &c in chain.iter().rev() {
                 done.insert(c);
-                self.flat_adds(c, &mut adds, &mut scrolls);
+                self.flat_adds(c, &mut adds, &mut scrolls, &mut inputs);
             }
         }
 
@@ -1191,7 +1295,6 @@ impl Exporter<'_> {
             };
             set(attrs.entry(ch.id).or_default(), name, value);
         }
-        let mut inputs = Vec::new();
         for (id, p) in &m.props {
             if !stays(*id, self) {
                 continue;
@@ -1200,6 +1303,11 @@ impl Exporter<'_> {
                 continue;
             };
             match p {
+                Prop::Value(v) if is_select(e) => {
+                    if let Some(v) = self.select_input(*id, v) {
+                        inputs.push((*id, v, false));
+                    }
+                }
                 Prop::Value(v) => inputs.push((*id, v.clone(), checked_of(e))),
                 Prop::Checked(b) => {
                     let v = value_of(e)
@@ -1225,6 +1333,7 @@ impl Exporter<'_> {
                         Json::Str(format!("width: {w}px; height: {h}px;")),
                     );
                 }
+                Prop::Clear(PropKind::Value) if e.tag == "select" => {}
                 // The value is the default one again: the `value` attribute (textarea: its text).
                 Prop::Clear(PropKind::Value) => {
                     let v = if e.tag == "textarea" {
@@ -1295,7 +1404,7 @@ impl Exporter<'_> {
         for (id, x, y) in scrolls {
             let data = obj(vec![
                 ("source", int(SRC_SCROLL)),
-                ("id", int(id)),
+                ("id", Json::Int(self.rid(id))),
                 ("x", int(x)),
                 ("y", int(y)),
             ]);
@@ -1304,8 +1413,8 @@ impl Exporter<'_> {
     }
 }
 
-fn remove_json(parent: NodeId, id: NodeId, shadow: bool) -> Json {
-    let mut o = vec![("parentId", int(parent)), ("id", int(id))];
+fn remove_json(parent: i64, id: NodeId, shadow: bool) -> Json {
+    let mut o = vec![("parentId", Json::Int(parent)), ("id", int(id))];
     if shadow {
         o.push(("isShadow", Json::Bool(true)));
     }
@@ -1375,6 +1484,32 @@ fn value_of(e: &Element) -> Option<&str> {
         Prop::Value(v) => Some(v.as_str()),
         _ => None,
     })
+}
+
+/// What an Input event carries for an HTML form control whose state was recorded: the value
+/// (a checkbox's or radio's `value` attribute, else `on`) and the checkedness.
+fn input_state(e: &Element) -> Option<(String, bool)> {
+    if e.ns != Ns::Html || !matches!(e.tag.as_str(), "input" | "textarea" | "select") {
+        return None;
+    }
+    let attr = |k: &str| e.attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let ty = attr("type").unwrap_or_default().to_ascii_lowercase();
+    if e.tag == "input" && matches!(ty.as_str(), "checkbox" | "radio") {
+        let checked = e.props.iter().find_map(|p| match p {
+            Prop::Checked(b) => Some(*b),
+            _ => None,
+        })?;
+        let v = value_of(e)
+            .map(str::to_owned)
+            .or_else(|| attr("value"))
+            .unwrap_or_else(|| "on".into());
+        return Some((v, checked));
+    }
+    value_of(e).map(|v| (v.to_owned(), checked_of(e)))
+}
+
+fn is_select(e: &Element) -> bool {
+    e.ns == Ns::Html && e.tag == "select"
 }
 
 fn checked_of(e: &Element) -> bool {

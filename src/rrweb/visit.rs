@@ -138,7 +138,7 @@ impl Exporter<'_> {
                 self.incremental(
                     t,
                     SRC_SCROLL,
-                    vec![("id", int(*id)), ("x", int(*x)), ("y", int(*y))],
+                    vec![("id", Json::Int(self.rid(*id))), ("x", int(*x)), ("y", int(*y))],
                 );
             }
             EventData::Viewport { width, height } => {

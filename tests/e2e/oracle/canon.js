@@ -25,10 +25,14 @@
 //   export carries the sheet as rrweb's `_cssText`, which the replayer builds as a `style`
 //   element whose text is the CSS, not the page's text nodes. rrweb's replay-time rewriting
 //   (`.\:hover` copies of `:hover` selectors, `(min|max)-device-*` media features) is undone.
-//   A captured `link` loses `rel` and `href` (the replayer would fetch it again otherwise).
+//   A captured `link` loses `rel` and `href` (the replayer would fetch it again otherwise),
+//   and its text children are left out: rrweb builds it as a `style` whose text is the CSS
+//   (the export writes a link's text empty, and adds an empty one to carry the CSS when the
+//   link has only other children).
 // * Form state: the `value` (input, textarea, select), `checked` (input) and `selected`
 //   (option) attributes are left out and the state is compared instead, as `{value=...}`,
-//   `{checked}` and `{selected}` after the element line (rrweb carries values as attributes
+//   `{checked}` and `{selected}` after the element line (a select's value is not written: it
+//   follows from its options' selectedness and values) (rrweb carries values as attributes
 //   and Input events set the properties). A textarea's text children are left out: rrweb
 //   builds them from the value. Masked values (password fields) are compared as "".
 // * rrweb replayer limitations (each with a repro under repros/): event-handler attributes
@@ -310,6 +314,7 @@
     var attrs = attrList(n);
     var extra = [];
     var noKids = false;
+    var noText = false;
     // What the element was recorded as (the replayer renames some).
     if (!live && meta && meta.tagName) {
       if (meta.tagName === 'script' && tag === 'noscript') tag = 'script';
@@ -384,6 +389,7 @@
       var captured = live ? readableRules(n.sheet) !== null : n.localName === 'style';
       if (captured) {
         drop.rel = drop.href = true;
+        noText = true;
         var l = sheetLine(n.sheet, live, doc);
         if (l) extra.push(l);
       } else if (live ? scriptPreload(byName) : meta && meta.attributes && scriptPreload(meta.attributes)) {
@@ -397,7 +403,10 @@
     if (html && (tag === 'input' || tag === 'textarea' || tag === 'select')) {
       drop.value = true;
       var v = live && isPassword(n) ? '' : n.value;
-      props.push('value=' + q(v));
+      // A select's value follows from its options' selectedness and values, which are
+      // compared; rrweb's own rewriting of a <style> inside an option (URLs made absolute,
+      // `:hover` copies) would change the value alone.
+      if (tag !== 'select') props.push('value=' + q(v));
       if (tag === 'input') {
         drop.checked = true;
         if (n.type === 'checkbox' || n.type === 'radio') props.push(n.checked ? 'checked' : 'unchecked');
@@ -431,7 +440,7 @@
         .join('') +
       '>' +
       (props.length ? ' {' + props.join(' ') + '}' : '');
-    return { line: line, noKids: noKids, extra: extra };
+    return { line: line, noKids: noKids, noText: noText, extra: extra };
   }
 
   function rrForm(doc, side, mirror) {
@@ -464,6 +473,11 @@
         }
       }
       var k = kids(n);
+      if (info && info.noText) {
+        k = k.filter(function (c) {
+          return c.nodeType !== 3 && c.nodeType !== 4;
+        });
+      }
       // rrweb builds a document's `html` element with its `body` last (buildNodeWithSN takes
       // the body out and appends it again): a node after the body is compared before it.
       if (n.nodeType === 1 && n.namespaceURI === HTML && n.localName === 'html' && n.parentNode && n.parentNode.nodeType === 9) {

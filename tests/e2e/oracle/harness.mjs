@@ -283,7 +283,9 @@ export async function replayerTab(browser, site) {
         showWarning: true,
         showDebug: true,
         mouseTail: false,
-        speed: 50,
+        // At most 16: rrweb plays media at this rate times the recorded one, and Chromium
+        // refuses playback rates over 16 (a warning per media event).
+        speed: 16,
         logger: {
           log: (...a) => {
             const s = a.map(String).join(' ');

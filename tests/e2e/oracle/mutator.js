@@ -798,8 +798,42 @@
     // Frames that loaded may have started loading others (a navigated frame's page).
     await sleep(30);
     if (pending.length) return settle();
+    await sheetsLoaded();
     for (var i = 0; i < 3; i++) await macrotask();
     await sleep(80);
+  }
+
+  // Linked sheets still loading (a link inserted or moved fetches its sheet again): a
+  // checkpoint taken as one arrives would race the recorder's load listener. A link whose
+  // sheet never comes (a failed fetch fires its error before we listen) is waited for once.
+  var sheetGaveUp = new WeakSet();
+  function sheetsLoaded() {
+    var waits = collect().styles.filter(function (el) {
+      return (
+        el.localName === 'link' &&
+        /(^|\s)stylesheet(\s|$)/i.test(el.getAttribute('rel') || '') &&
+        el.getAttribute('href') &&
+        !el.sheet &&
+        !sheetGaveUp.has(el)
+      );
+    });
+    return Promise.all(
+      waits.map(function (el) {
+        return new Promise(function (resolve) {
+          var done = function () {
+            el.removeEventListener('load', done);
+            el.removeEventListener('error', done);
+            resolve();
+          };
+          el.addEventListener('load', done);
+          el.addEventListener('error', done);
+          setTimeout(function () {
+            sheetGaveUp.add(el);
+            done();
+          }, 1000);
+        });
+      }),
+    );
   }
 
   window.__oracleMut = {
