@@ -1146,6 +1146,18 @@ impl Exporter<'_> {
                 _ => false,
             })
             .map(|(id, _)| *id)
+            // A host given an empty shadow root: rrweb attaches a shadow root only when it
+            // builds a host flagged `isShadowHost` or adds a shadow child, so it is built again.
+            .chain(m.adds.iter().filter_map(|a| match &a.node {
+                AddNode::New(tree)
+                    if tree.nodes.len() == 1
+                        && matches!(tree.nodes[0].kind, NodeKind::ShadowRoot)
+                        && self.mirror.element(a.parent).is_some_and(|e| !is_opaque(e)) =>
+                {
+                    Some(a.parent)
+                }
+                _ => None,
+            }))
             .collect();
         let removed: BTreeSet<NodeId> = m
             .removes
@@ -1308,17 +1320,16 @@ impl Exporter<'_> {
                         inputs.push((*id, v, false));
                     }
                 }
+                Prop::Value(_) if is_check(e) => {
+                    inputs.push((*id, check_value(e), checked_of(e)));
+                }
                 Prop::Value(v) => inputs.push((*id, v.clone(), checked_of(e))),
                 Prop::Checked(b) => {
-                    let v = value_of(e)
-                        .map(str::to_owned)
-                        .or_else(|| {
-                            e.attrs
-                                .iter()
-                                .find(|(n, _)| n == "value")
-                                .map(|(_, v)| v.clone())
-                        })
-                        .unwrap_or_else(|| "on".into());
+                    let v = if is_check(e) {
+                        check_value(e)
+                    } else {
+                        value_of(e).map(str::to_owned).unwrap_or_default()
+                    };
                     inputs.push((*id, v, *b));
                 }
                 Prop::Selected(b) => {
@@ -1360,7 +1371,11 @@ impl Exporter<'_> {
                         .find(|(n, _)| n == "value")
                         .map(|(_, v)| v.clone())
                         .unwrap_or_else(|| "on".into());
-                    let v = value_of(e).map(str::to_owned).unwrap_or(v);
+                    let v = if is_check(e) {
+                        v
+                    } else {
+                        value_of(e).map(str::to_owned).unwrap_or(v)
+                    };
                     let b = e.attrs.iter().any(|(n, _)| n == "checked");
                     inputs.push((*id, v, b));
                 }
@@ -1492,20 +1507,32 @@ fn input_state(e: &Element) -> Option<(String, bool)> {
     if e.ns != Ns::Html || !matches!(e.tag.as_str(), "input" | "textarea" | "select") {
         return None;
     }
-    let attr = |k: &str| e.attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let ty = attr("type").unwrap_or_default().to_ascii_lowercase();
-    if e.tag == "input" && matches!(ty.as_str(), "checkbox" | "radio") {
+    if is_check(e) {
         let checked = e.props.iter().find_map(|p| match p {
             Prop::Checked(b) => Some(*b),
             _ => None,
         })?;
-        let v = value_of(e)
-            .map(str::to_owned)
-            .or_else(|| attr("value"))
-            .unwrap_or_else(|| "on".into());
-        return Some((v, checked));
+        return Some((check_value(e), checked));
     }
     value_of(e).map(|v| (v.to_owned(), checked_of(e)))
+}
+
+/// A checkbox or radio input: its value is its `value` attribute (else `on`), whatever value
+/// was recorded while it was of another type (rrweb's Input event would set the attribute).
+fn is_check(e: &Element) -> bool {
+    e.ns == Ns::Html
+        && e.tag == "input"
+        && e.attrs.iter().any(|(n, v)| {
+            n.eq_ignore_ascii_case("type")
+                && matches!(v.to_ascii_lowercase().as_str(), "checkbox" | "radio")
+        })
+}
+
+fn check_value(e: &Element) -> String {
+    e.attrs
+        .iter()
+        .find(|(n, _)| n == "value")
+        .map_or_else(|| "on".into(), |(_, v)| v.clone())
 }
 
 fn is_select(e: &Element) -> bool {

@@ -17,12 +17,14 @@
 //     seeked with `pause(offset)`, and played in real time to the end, must give the live
 //     document in the rrweb form of oracle/canon.js, whose header lists everything that form
 //     normalises (absolute URLs, replayer-injected nodes and attributes, sheets as CSS text,
-//     form state instead of value attributes, neutralised scripts and frames).
+//     form state instead of value attributes, neutralised scripts and frames), and rrweb must
+//     not warn. Differences in options' selectedness alone (not resolved, see RRWEB_TODO) are
+//     reported as TODO; INSP_ORACLE_RRWEB_STRICT=1 fails on it too.
 //
 // A failure names the page, the checkpoint, the engine, and the first differing line with its
 // node path and context; the full texts are written to INSP_ORACLE_OUT (default: a temp dir).
 //
-// Environment: INSP_ORACLE_STEPS (mutation steps per page, default 1500), INSP_ORACLE_CHECKPOINTS
+// Environment: INSP_ORACLE_STEPS (mutation steps per page, default 3000), INSP_ORACLE_CHECKPOINTS
 // (default 4), INSP_ORACLE_SEED (default 1), INSP_ORACLE_PAGES (regex over page paths),
 // INSP_ORACLE_CSSDECL=1 (also change rules through CSSStyleDeclaration), INSP_ORACLE_NO_RRWEB=1,
 // INSP_ORACLE_AVOID=camel,subdir (steer the mutator clear of known bugs to look for others).
@@ -33,9 +35,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { collectorBin, openBrowser, startCollector } from './lib.mjs';
-import { corpusPages, recordPage, replayerTab, startSite, verifyRecording } from './oracle/harness.mjs';
+import { OPTION_SELECTION_ONLY, corpusPages, recordPage, replayerTab, startSite, verifyRecording } from './oracle/harness.mjs';
 
-const STEPS = Number(process.env.INSP_ORACLE_STEPS || 1500);
+// 3000 steps: the whole run took 370 s on the shared 2-core machine (CI allows 90 min).
+const STEPS = Number(process.env.INSP_ORACLE_STEPS || 3000);
 const PHASES = Math.max(1, Number(process.env.INSP_ORACLE_CHECKPOINTS || 4));
 const SEED = Number(process.env.INSP_ORACLE_SEED || 1);
 const ONLY = process.env.INSP_ORACLE_PAGES ? new RegExp(process.env.INSP_ORACLE_PAGES) : null;
@@ -53,9 +56,16 @@ let replayer;
 const results = [];
 const runId = Date.now().toString(36);
 
+// rrweb differences fail the run, but for one kind not yet resolved: a checkpoint whose texts
+// differ in options' selectedness alone is reported as TODO (unless
+// INSP_ORACLE_RRWEB_STRICT=1). The export carries a select's selection as its options'
+// `selected` attributes (rrweb has no other way but `select.value = text`, see
+// src/rrweb.rs select_input); a selection the page made by script (dirty options, options
+// nested in options, options moved between selects) still comes out differently in rrweb now
+// and then, mostly when seeking (rrweb's virtual DOM diff reuses and reorders elements and
+// applies a select's last Input event after every later change), rarely when playing.
 const RRWEB_STRICT = process.env.INSP_ORACLE_RRWEB_STRICT === '1';
-const RRWEB_TODO =
-  'rrweb export still differs on some pages (frame-sheet url(), select state in seek mode, link text children); see README';
+const RRWEB_TODO = "rrweb: options' selectedness differs (not resolved, see README)";
 
 // Pages rrweb's Replayer cannot play (its own bugs; the Rust engine is still compared).
 const RRWEB_SKIP = {
@@ -64,6 +74,12 @@ const RRWEB_SKIP = {
     'form.tagName.toUpperCase(), which is the input): every later mutation throws ' +
     '("Exception in mutation element.tagName.toUpperCase is not a function")',
 };
+
+/** An rrweb difference of the known kind (see RRWEB_TODO), when not strict. */
+function knownRrweb(f) {
+  const head = f.split('\n')[0];
+  return !RRWEB_STRICT && / rrweb-(seek|play): /.test(head) && head.includes(OPTION_SELECTION_ONLY);
+}
 
 function seedFor(page) {
   let h = SEED >>> 0;
@@ -101,7 +117,7 @@ after(async () => {
     const lines = results.map(
       (r) =>
         `${r.ok ? 'pass' : 'FAIL'}  ${r.page.padEnd(44)} steps ${String(r.steps).padStart(5)}  events ${String(r.events).padStart(5)}  ` +
-        `${(r.ms / 1000).toFixed(1)} s${r.ok ? '' : `  (${r.failures} difference(s))`}`,
+        `${(r.ms / 1000).toFixed(1)} s${r.ok ? '' : `  (${r.failures - (r.known || 0)} difference(s))`}${r.todo ? `  (TODO: ${r.todo})` : ''}`,
     );
     process.stdout.write(`\n# fidelity oracle (seed ${SEED}, ${STEPS} steps/page, ${PHASES} checkpoints + end)\n`);
     for (const l of lines) process.stdout.write(`# ${l}\n`);
@@ -153,16 +169,28 @@ for (const page of PAGES) {
     };
     if (RRWEB_SKIP[page]) t.diagnostic(`rrweb comparison skipped: ${RRWEB_SKIP[page]}`);
     let { nEvents, found } = await once(0);
-    // The mutator's effects depend on task timing; a Rust-engine difference is re-recorded once
-    // with the same seed. A difference that does not come back is still reported (as TODO) so it
-    // stays visible: it is a timing-dependent recorder bug, not noise.
-    let firstRust = found.filter(isRust);
-    if (firstRust.length) {
+    // The mutator's effects depend on task timing; a recording with a difference (either
+    // engine, the known rrweb kind aside) is re-recorded once with the same seed. A difference
+    // that does not come back is still reported (as TODO) so it stays visible: it is a
+    // timing-dependent bug, not noise.
+    const hard = (list) => list.filter((f) => !knownRrweb(f));
+    let firstOnly = hard(found);
+    if (firstOnly.length) {
       ({ nEvents, found } = await once(1));
-      if (found.some(isRust)) firstRust = [];
+      if (hard(found).length) firstOnly = [];
     }
     const failures = found;
-    results.push({ page, ok: failures.length === 0, steps: STEPS, events: nEvents, ms: Date.now() - started, failures: failures.length });
+    const knownRr = failures.filter((f) => knownRrweb(f)).length;
+    results.push({
+      page,
+      ok: failures.length === knownRr,
+      known: knownRr,
+      todo: knownRr + firstOnly.length,
+      steps: STEPS,
+      events: nEvents,
+      ms: Date.now() - started,
+      failures: failures.length,
+    });
     const fail = (list) => {
       // Every failure's first line, then the details of the first few.
       const heads = list.map((f) => '  - ' + f.split('\n')[0].slice(0, 300)).join('\n');
@@ -174,14 +202,19 @@ for (const page of PAGES) {
       const rust = failures.filter(isRust);
       if (rust.length) fail(rust);
     });
-    if (firstRust.length) {
-      await t.test('Rust replay engine: difference seen on the first recording only', { todo: 'timing-dependent recorder bug, see README' }, () => fail(firstRust));
+    if (firstOnly.length) {
+      await t.test('difference seen on the first recording only', { todo: 'timing-dependent bug, see README' }, () => fail(firstOnly));
     }
-    // rrweb's Replayer on the export: known differences remain (listed in the README and the
-    // issue notes), so they are reported as TODO unless INSP_ORACLE_RRWEB_STRICT=1.
-    await t.test('rrweb Replayer on the /rrweb export', { todo: RRWEB_STRICT ? false : RRWEB_TODO }, () => {
-      const rr = failures.filter((f) => !isRust(f));
+    // rrweb's Replayer on the export must play it exactly too.
+    const rrAll = failures.filter((f) => !isRust(f));
+    const isKnown = knownRrweb;
+    await t.test('rrweb Replayer on the /rrweb export', () => {
+      const rr = rrAll.filter((f) => !isKnown(f));
       if (rr.length) fail(rr);
     });
+    const known = rrAll.filter(isKnown);
+    if (known.length) {
+      await t.test('rrweb Replayer: options\' selectedness', { todo: RRWEB_TODO }, () => fail(known));
+    }
   });
 }

@@ -41,6 +41,9 @@
 //   written `html`; the `body` of a document's `html` element is listed last (rrweb builds
 //   it last); script preload links have no attributes (rrweb builds them without, but
 //   applies later changes).
+// * A `textarea` element outside the HTML namespace (SVG, from markup parsed inside <svg>) is
+//   compared without its text children: rrweb's replayer removes the text children of any
+//   element named textarea when it adds a text node to it.
 // * Replayer-injected content: nodes rrweb did not build from the recording (not in its
 //   mirror: its `<style>` of replay rules, the text node it makes for `_cssText`, the
 //   doctype it writes for quirks mode), the `rrweb-paused` class on `html` (whose class is
@@ -377,6 +380,10 @@
         return a[0].toLowerCase() !== 'autoplay';
       });
     }
+    // rrweb's replayer removes every text child of an element named textarea, SVG ones too,
+    // before it adds a text node to it (appendNode): a non-HTML textarea's text children are
+    // left out.
+    if (!html && tag === 'textarea') noText = true;
     // (The replayer sets it on any element named input or textarea, SVG ones too.)
     if ((tag === 'input' || tag === 'textarea') && byName.autocomplete === 'off') drop.autocomplete = true;
     // Style sheets.
