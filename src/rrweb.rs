@@ -11,7 +11,8 @@
 //!   content from such adds, never inline), then the adopted stylesheets in effect.
 //! * Nodes: `Document` 0 (`compatMode: "BackCompat"` in quirks mode), `DocumentType` 1,
 //!   `Element` 2 (`tagName` as recorded: lower case for HTML, case kept for SVG, which rrweb
-//!   accepts; `isSVG` for the SVG namespace), `Text` 3 (`isStyle` under `style`), `Comment`
+//!   accepts; `isSVG` for the SVG namespace, `inspNs: "mathml"` for MathML, which rrweb
+//!   builds as HTML but keeps in its metadata), `Text` 3 (`isStyle` under `style`), `Comment`
 //!   5. CDATA sections become Text 3: rrweb builds type 4 with `createCDATASection`, which
 //!   throws in HTML documents (the only place a page shows CDATA is SVG/MathML in HTML).
 //!   An open shadow root is not an rrweb node: its host gets `isShadowHost: true` and the
@@ -676,6 +677,11 @@ impl Exporter<'_> {
                 ));
                 if e.ns == Ns::Svg {
                     o.push(("isSVG".into(), Json::Bool(true)));
+                }
+                // rrweb has no MathML namespace (it builds these as HTML elements); the
+                // namespace stays in the node's metadata for tools reading the mirror.
+                if e.ns == Ns::MathMl {
+                    o.push(("inspNs".into(), Json::str("mathml")));
                 }
                 if self
                     .mirror

@@ -1726,3 +1726,169 @@ fn frames_follow_navigation_viewport_and_document_scroll() {
     assert_eq!((f.width, f.height), (400, 300));
     assert_eq!(f.url, "https://x.example/b");
 }
+
+/// The rrweb mutation events (source 0) of an export, and every Input event (source 5).
+fn muts_and_inputs(out: &[Json]) -> (Vec<&Json>, Vec<&Json>) {
+    let m = out
+        .iter()
+        .filter(|e| ty(e) == (3, Some(0)))
+        .map(|e| e.get("data").unwrap())
+        .collect();
+    let i = out
+        .iter()
+        .filter(|e| ty(e) == (3, Some(5)))
+        .map(|e| e.get("data").unwrap())
+        .collect();
+    (m, i)
+}
+
+#[test]
+fn rrweb_moved_frame_gets_a_fresh_document() {
+    // body > [div 9 > iframe 10 > #document 11 > html 12 > body 13 > p 14, section 20]; the
+    // iframe moves into the section twice.
+    let frame_doc = N::Doc(
+        11,
+        vec![el(
+            12,
+            "html",
+            &[],
+            vec![el(13, "body", &[], vec![el(14, "p", &[], vec![])])],
+        )],
+    );
+    let s0 = page(vec![
+        el(9, "div", &[], vec![el(10, "iframe", &[], vec![frame_doc])]),
+        el(20, "section", &[], vec![]),
+    ]);
+    let mv = |to| {
+        mutation(Mutation {
+            adds: vec![add_move(to, None, 10)],
+            ..Default::default()
+        })
+    };
+    let tl = Timeline::new(vec![(
+        1,
+        batch(0, T0, vec![ev(0, snap(s0)), ev(1, mv(20)), ev(2, mv(9))]),
+    )]);
+    let out = rrweb::export(&tl);
+    let (muts, _) = muts_and_inputs(&out);
+    // [attach at the snapshot, move 1, move 2]
+    assert_eq!(muts.len(), 3, "{}", rrweb::to_json(&out));
+    let mut doc_ids = vec![num(arr(muts[0], "adds")[0].get("node").unwrap(), "id")];
+    assert_eq!(doc_ids[0], 11);
+    for (m, from) in muts[1..].iter().zip([9, 20]) {
+        // The frame document's children are unmapped before the iframe goes (rrweb would keep
+        // them), under the document's current rrweb id.
+        let removes: Vec<(i64, i64)> = arr(m, "removes")
+            .iter()
+            .map(|r| (num(r, "parentId"), num(r, "id")))
+            .collect();
+        assert_eq!(
+            removes,
+            vec![(*doc_ids.last().unwrap(), 12), (from, 10)],
+            "{}",
+            m.to_json()
+        );
+        let doc = arr(m, "adds")
+            .iter()
+            .map(|a| a.get("node").unwrap())
+            .find(|n| num(n, "type") == 0)
+            .unwrap();
+        let id = num(doc, "id");
+        assert!(
+            !doc_ids.contains(&id),
+            "document id {id} reused: {}",
+            m.to_json()
+        );
+        // Its nodes name the fresh id as their root.
+        assert_eq!(num(find(doc, 14).unwrap(), "rootId"), id);
+        doc_ids.push(id);
+    }
+}
+
+#[test]
+fn rrweb_empty_shadow_root_rebuilds_its_host_and_selects_use_options() {
+    let s0 = page(vec![
+        el(9, "div", &[], vec![]),
+        el(
+            30,
+            "select",
+            &[],
+            vec![
+                elp(
+                    31,
+                    "option",
+                    &[],
+                    vec![Prop::Selected(true)],
+                    vec![text(32, "a")],
+                ),
+                elp(
+                    33,
+                    "option",
+                    &[],
+                    vec![Prop::Selected(false)],
+                    vec![text(34, "b")],
+                ),
+            ],
+        ),
+    ]);
+    let m = Mutation {
+        adds: vec![add_new(9, None, N::Shadow(40, vec![]))],
+        props: vec![
+            (30, Prop::Value("b".into())),
+            (31, Prop::Selected(false)),
+            (33, Prop::Selected(true)),
+        ],
+        ..Default::default()
+    };
+    let none = Mutation {
+        props: vec![
+            (30, Prop::Value(String::new())),
+            (33, Prop::Selected(false)),
+        ],
+        ..Default::default()
+    };
+    let again = Mutation {
+        props: vec![(30, Prop::Value("a".into())), (31, Prop::Selected(true))],
+        ..Default::default()
+    };
+    let tl = Timeline::new(vec![(
+        1,
+        batch(
+            0,
+            T0,
+            vec![
+                ev(0, snap(s0)),
+                ev(1, mutation(m)),
+                ev(2, mutation(none)),
+                ev(3, mutation(again)),
+            ],
+        ),
+    )]);
+    let out = rrweb::export(&tl);
+    let (muts, inputs) = muts_and_inputs(&out);
+    // The host is removed and built again, flagged as a shadow host.
+    let host = arr(muts[0], "adds")
+        .iter()
+        .map(|a| a.get("node").unwrap())
+        .find(|n| num(n, "id") == 9)
+        .unwrap();
+    assert_eq!(
+        host.get("isShadowHost").and_then(Json::as_bool),
+        Some(true),
+        "{}",
+        muts[0].to_json()
+    );
+    assert!(arr(muts[0], "removes").iter().any(|r| num(r, "id") == 9));
+    // The selection goes as the options' `selected` attributes.
+    let sel: Vec<(i64, Json)> = arr(muts[0], "attributes")
+        .iter()
+        .map(|a| (num(a, "id"), attrs(a).get("selected").cloned().unwrap()))
+        .collect();
+    assert_eq!(sel, vec![(31, Json::Null), (33, Json::str(""))]);
+    // Input events only to deselect every option, and for the first value after that.
+    let texts: Vec<(i64, &str)> = inputs
+        .iter()
+        .map(|i| (num(i, "id"), s(i, "text")))
+        .collect();
+    assert_eq!(texts, vec![(30, ""), (30, "a")], "{}", rrweb::to_json(&out));
+}

@@ -138,7 +138,11 @@ impl Exporter<'_> {
                 self.incremental(
                     t,
                     SRC_SCROLL,
-                    vec![("id", Json::Int(self.rid(*id))), ("x", int(*x)), ("y", int(*y))],
+                    vec![
+                        ("id", Json::Int(self.rid(*id))),
+                        ("x", int(*x)),
+                        ("y", int(*y)),
+                    ],
                 );
             }
             EventData::Viewport { width, height } => {

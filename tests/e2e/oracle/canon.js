@@ -51,7 +51,9 @@
 //   `autocomplete="off"` it puts on every input and textarea, its renaming of `script` to
 //   `noscript`, and of a CSP `meta`'s `content` to `csp-content`.
 // * MathML elements are written without their `math:` prefix: rrweb's format only knows
-//   `isSVG`, and its replayer builds MathML elements in the HTML namespace.
+//   `isSVG`, and its replayer builds MathML elements in the HTML namespace (the replayed side
+//   takes the namespace from the export's `inspNs` in rrweb's metadata, so a MathML `option`
+//   gets no form state there either).
 // * CDATA sections are text (the exporter writes them as rrweb Text nodes: rrweb builds its
 //   CDATA nodes with createCDATASection, which throws in HTML documents).
 // * Neutralised content the exporter writes on purpose (rrweb.rs): `script` elements get
@@ -309,6 +311,8 @@
   // side: 'live' | 'replay'; meta: rrweb's serialized node (replay side).
   function rrElement(n, side, meta) {
     var ns = n.namespaceURI;
+    // rrweb builds MathML elements as HTML ones; the export's `inspNs` tells them apart.
+    if (side !== 'live' && meta && meta.inspNs === 'mathml') ns = MATH;
     var html = ns === HTML;
     var tag = tagOf(n);
     var live = side === 'live';
