@@ -152,3 +152,9 @@ pub const NETWORK_EVENTS_PER_PAGE_MAX: u32 = 1_000;
 /// How long the agent waits for the collector's site settings before it records with the
 /// most private defaults (`SiteSettings::fallback`); a failed request falls back at once.
 pub const SETTINGS_TIMEOUT_MS: u64 = 10_000;
+
+// Replay (`crate::replay`).
+
+/// A replayed frame lists the clicks of this long before its moment (a viewer draws them
+/// fading out).
+pub const REPLAY_CLICK_SHOWN_MS: u64 = 1_000;

@@ -32,8 +32,9 @@
 use crate::dom::mirror::Mirror;
 use crate::event::{
     Add, AddNode, AttrChange, Body, Element, Envelope, EventBatch, EventData, FlatNode,
-    FullSnapshot, Mutation, NodeId, NodeKind, Ns, Tree,
+    FullSnapshot, MouseKind, Mutation, NodeId, NodeKind, Ns, Tree,
 };
+use crate::config::REPLAY_CLICK_SHOWN_MS;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -111,6 +112,11 @@ pub struct Frame {
     pub stale: bool,
     /// Operations (tree nodes, removes, adds, ...) that could not be applied.
     pub issues: usize,
+    /// Where the pointer was last seen in this page load, in viewport CSS pixels.
+    pub pointer: Option<(i32, i32)>,
+    /// Clicks (and taps) of the last `REPLAY_CLICK_SHOWN_MS`: `(x, y, ms before the moment)`,
+    /// oldest first, so a viewer can draw them fading out.
+    pub clicks: Vec<(i32, i32, u64)>,
 }
 
 impl Timeline {
@@ -253,7 +259,9 @@ impl Timeline {
         let t = self.start_ms.saturating_add(offset_ms);
         let load = &self.loads[self.load_at(t)?];
         let cursor = load.events.partition_point(|e| e.t_ms <= t);
-        frame_in(load, cursor, false)
+        let mut f = frame_in(load, cursor, false)?;
+        (f.pointer, f.clicks) = pointer_at(&load.events[..cursor], t);
+        Some(f)
     }
 
     /// The document as HTML `offset_ms` after the origin (see [`Frame::html`]).
@@ -307,6 +315,8 @@ fn build(load: &PageLoad, seg_start: usize, snap: usize, cursor: usize, stale: b
         scroll_y: s.scroll_y,
         stale,
         issues: 0,
+        pointer: None,
+        clicks: Vec::new(),
     };
     // The URL and the adopted sheets are state from before the snapshot; within a page load
     // ids are stable, so the latest sheets of each target still apply.
@@ -355,6 +365,38 @@ fn build(load: &PageLoad, seg_start: usize, snap: usize, cursor: usize, stale: b
         }
     }
     f
+}
+
+/// The pointer at `t_ms` from the events of a page load up to it: the latest sampled or
+/// clicked position at or before `t_ms` (a `MouseMove` carries positions after its own time:
+/// those still ahead of `t_ms` are not reached yet), and the clicks shortly before.
+fn pointer_at(events: &[TimedEvent], t_ms: u64) -> (Option<(i32, i32)>, Vec<(i32, i32, u64)>) {
+    let mut pointer: Option<(u64, (i32, i32))> = None;
+    let mut clicks = Vec::new();
+    let mut seen = |at: u64, xy: (i32, i32)| {
+        if at <= t_ms && pointer.is_none_or(|(p, _)| at >= p) {
+            pointer = Some((at, xy));
+        }
+    };
+    for e in events {
+        match &e.data {
+            EventData::MouseMove { positions } => {
+                for &(x, y, dt) in positions {
+                    seen(e.t_ms + dt as u64, (x, y));
+                }
+            }
+            EventData::Mouse { kind, x, y, .. } => {
+                seen(e.t_ms, (*x, *y));
+                let click = matches!(kind, MouseKind::Click | MouseKind::DblClick | MouseKind::TouchEnd);
+                let age = t_ms.saturating_sub(e.t_ms);
+                if click && age <= REPLAY_CLICK_SHOWN_MS {
+                    clicks.push((*x, *y, age));
+                }
+            }
+            _ => {}
+        }
+    }
+    (pointer.map(|(_, xy)| xy), clicks)
 }
 
 impl Frame {

@@ -1892,3 +1892,56 @@ fn rrweb_empty_shadow_root_rebuilds_its_host_and_selects_use_options() {
         .collect();
     assert_eq!(texts, vec![(30, ""), (30, "a")], "{}", rrweb::to_json(&out));
 }
+
+#[test]
+fn frames_carry_the_pointer_and_recent_clicks() {
+    use insp_agent::event::MouseKind;
+    let mut batches = simple_session();
+    batches.push((
+        9,
+        batch(
+            2,
+            T0 + 2000,
+            vec![
+                ev(
+                    0,
+                    EventData::MouseMove {
+                        positions: vec![(10, 20, 0), (30, 40, 100), (50, 60, 400)],
+                    },
+                ),
+                ev(
+                    450,
+                    EventData::Mouse {
+                        kind: MouseKind::Click,
+                        id: 10,
+                        x: 70,
+                        y: 80,
+                    },
+                ),
+                ev(
+                    500,
+                    EventData::Mouse {
+                        kind: MouseKind::Down,
+                        id: 10,
+                        x: 71,
+                        y: 81,
+                    },
+                ),
+            ],
+        ),
+    ));
+    let tl = Timeline::new(batches);
+    let at = |ms| {
+        let f = tl.frame_at(ms).unwrap();
+        (f.pointer, f.clicks)
+    };
+    assert_eq!(at(1999), (None, vec![]));
+    // Positions of a batch later than the moment are not reached yet.
+    assert_eq!(at(2150), (Some((30, 40)), vec![]));
+    assert_eq!(at(2400), (Some((50, 60)), vec![]));
+    assert_eq!(at(2460), (Some((70, 80)), vec![(70, 80, 10)]));
+    // A press is a position, not a click.
+    assert_eq!(at(2600), (Some((71, 81)), vec![(70, 80, 150)]));
+    // Clicks fade out after REPLAY_CLICK_SHOWN_MS; the pointer stays.
+    assert_eq!(at(4000), (Some((71, 81)), vec![]));
+}

@@ -153,12 +153,37 @@
       $('at').textContent = fmtDur(at);
       fetch('/api/sessions/' + encodeURIComponent(s.id) + '/html?at=' + at, {
         headers: { Authorization: 'Bearer ' + state.key },
-      }).then(function (r) { return r.ok ? r.text() : ''; }).then(function (html) {
+      }).then(function (r) {
+        if (!r.ok) return '';
+        overlay(r.headers.get('x-insp-pointer'), r.headers.get('x-insp-clicks'));
+        return r.text();
+      }).then(function (html) {
         $('screen').srcdoc = html;
       }).catch(function () {});
     };
     scrub.oninput = show;
     show();
+  }
+
+  // The pointer and the clicks of the last second (the collector's `x-insp-pointer` and
+  // `x-insp-clicks` headers, viewport pixels), drawn over the replayed document.
+  function overlay(pointer, clicks) {
+    var o = $('overlay');
+    o.replaceChildren();
+    var dot = function (cls, x, y, opacity) {
+      var d = document.createElement('div');
+      d.className = cls;
+      d.style.left = x + 'px';
+      d.style.top = y + 'px';
+      d.style.opacity = String(opacity);
+      o.appendChild(d);
+    };
+    (clicks ? clicks.split(';') : []).forEach(function (c) {
+      var v = c.split(',').map(Number);
+      if (v.length === 3 && v.every(isFinite)) dot('click', v[0], v[1], Math.max(0.15, 1 - v[2] / 1000));
+    });
+    var p = pointer ? pointer.split(',').map(Number) : [];
+    if (p.length === 2 && p.every(isFinite)) dot('pointer', p[0], p[1], 1);
   }
 
   $('key').value = state.key;

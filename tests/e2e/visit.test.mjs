@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  API_KEY,
   openBrowser,
   poll,
   sleep,
@@ -58,7 +59,7 @@ async function eventsOf(sid) {
     for (const e of l.events) {
       const d = e.data;
       const kind = typeof d === 'string' ? d : Object.keys(d)[0];
-      out.push([kind, typeof d === 'string' ? null : d[kind], l.pid]);
+      out.push([kind, typeof d === 'string' ? null : d[kind], l.pid, e.offset_ms]);
     }
   }
   return out;
@@ -186,6 +187,14 @@ describe('the rest of a visit', () => {
       assert.ok(clicks.every((c) => c.id > 0), 'clicks name their node');
       assert.ok(mice.some((m) => m.kind === 'DblClick'));
       assert.ok(mice.some((m) => m.kind === 'Down') && mice.some((m) => m.kind === 'Up'));
+      // The replay at a click shows the pointer there and the click (the viewer draws both).
+      const [, click, , clickAt] = events.find((e) => e[0] === 'Mouse' && e[1].kind === 'Click');
+      const shot = await fetch(`${collector.base}/api/sessions/${encodeURIComponent(sid1)}/html?at=${clickAt}`, {
+        headers: { Authorization: `Bearer ${API_KEY}` },
+      });
+      assert.equal(shot.status, 200);
+      assert.equal(shot.headers.get('x-insp-pointer'), `${click.x},${click.y}`);
+      assert.ok((shot.headers.get('x-insp-clicks') || '').split(';').includes(`${click.x},${click.y},0`), shot.headers.get('x-insp-clicks'));
       assert.ok(of(events, 'Focus').some((f) => f.focused));
       const scrolls = of(events, 'Scroll');
       assert.deepEqual([scrolls.at(-1).x, scrolls.at(-1).y], [0, 600], 'ends at the final scroll position');

@@ -232,10 +232,11 @@ async fn html(
         at.ok_or_else(|| Error::bad_request("missing at parameter (ms from session start)"))?;
     let tl = timeline_or_404(&state, &id).await?;
     let frame = tokio::task::spawn_blocking(move || {
-        tl.frame_at(at).map(|f| (f.html(), f.pid, f.stale, f.t_ms))
+        tl.frame_at(at)
+            .map(|f| (f.html(), f.pid, f.stale, f.t_ms, f.pointer, f.clicks))
     })
     .await?;
-    let Some((html, pid, stale, t_ms)) = frame else {
+    let Some((html, pid, stale, t_ms, pointer, clicks)) = frame else {
         return Err(Error::NotFound(
             "nothing recorded to show at this time".into(),
         ));
@@ -261,5 +262,20 @@ async fn html(
         HeaderValue::from_static(if stale { "true" } else { "false" }),
     );
     h.insert("x-insp-event-ms", HeaderValue::from(t_ms));
+    // The pointer and recent clicks, for the viewer to draw over the document (viewport px).
+    if let Some((x, y)) = pointer {
+        if let Ok(v) = HeaderValue::from_str(&format!("{x},{y}")) {
+            h.insert("x-insp-pointer", v);
+        }
+    }
+    if !clicks.is_empty() {
+        let list: Vec<String> = clicks
+            .iter()
+            .map(|(x, y, age)| format!("{x},{y},{age}"))
+            .collect();
+        if let Ok(v) = HeaderValue::from_str(&list.join(";")) {
+            h.insert("x-insp-clicks", v);
+        }
+    }
     Ok(res)
 }
