@@ -1270,18 +1270,20 @@ export function createReader(win) {
   // fresh id makes the agent serialize it whole. (A move within one task removes and adds in
   // the same delivery and keeps its id, unless the move changes the privacy context it was
   // recorded in: into or out of a sensitive or whitelisted subtree, a textarea, a select.)
+  // Records are taken in order: only a remove *before* the add counts. A node put back and
+  // then moved in one task has its move's remove after its first add, which says nothing
+  // about what changed while it was detached. (Within a record, the removes come first:
+  // replaceChildren can remove and add the same node.)
   function reidentify(records) {
     var removed = null;
-    var i, j, list;
-    for (i = 0; i < records.length; i++) {
-      list = records[i].removedNodes;
+    for (var i = 0; i < records.length; i++) {
+      var list = records[i].removedNodes;
+      var j;
       if (list) {
         for (j = 0; j < list.length; j++) {
           if (ids.has(list[j])) (removed || (removed = new Set())).add(list[j]);
         }
       }
-    }
-    for (i = 0; i < records.length; i++) {
       list = records[i].addedNodes;
       if (list) {
         for (j = 0; j < list.length; j++) {

@@ -398,7 +398,11 @@ export function appendMany(n) {
 }
 
 let kept = null;
-/** A node detached across observer deliveries: 0 adds it, 1 removes it, 2 changes it and adds it back. */
+/**
+ * A node detached across observer deliveries: 0 adds it, 1 removes it, 2 changes it and adds it
+ * back; 3 changes it, adds it back and moves it within the same task (its add is not its first
+ * record in that delivery); 4 removes it, changes it and adds it back within one task.
+ */
 export function detachStep(step) {
   const main = document.querySelector('#test-root main');
   if (step === 0) {
@@ -406,9 +410,21 @@ export function detachStep(step) {
     kept.textContent = 'before';
     main.appendChild(kept);
   } else if (step === 1) kept.remove();
-  else {
+  else if (step === 2) {
     kept.firstChild.data = 'changed while detached';
     kept.appendChild(document.createElement('br'));
+    main.appendChild(kept);
+  } else if (step === 3) {
+    kept.firstChild.data = 'changed again while detached';
+    kept.setAttribute('title', 'set while detached');
+    kept.appendChild(document.createElement('hr'));
+    main.appendChild(kept);
+    main.insertBefore(kept, main.firstChild);
+  } else {
+    kept.remove();
+    kept.firstChild.data = 'changed in the same task';
+    kept.setAttribute('title', 'same task');
+    kept.appendChild(document.createElement('wbr'));
     main.appendChild(kept);
   }
 }

@@ -329,6 +329,19 @@ async fn a_node_detached_across_deliveries_is_serialized_again() {
     tick().await;
     rig.flush();
     assert_matches_page(rig.mirror(), "re-added node");
+    // Detached again, changed, added back and then moved in one task: the move's remove in
+    // that delivery does not make the earlier unobserved changes seen.
+    detach_step(1);
+    tick().await;
+    detach_step(3);
+    tick().await;
+    rig.flush();
+    assert_matches_page(rig.mirror(), "re-added and moved node");
+    // Removed, changed and added back within one task (one delivery: all of it observed).
+    detach_step(4);
+    tick().await;
+    rig.flush();
+    assert_matches_page(rig.mirror(), "node removed, changed and re-added in one task");
     drop(rig);
     reset_page();
 }
