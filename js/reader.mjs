@@ -1322,6 +1322,7 @@ export function createReader(win) {
       if (r.type === 'childList') {
         dirtyKids.add(t);
         if (t.nodeType === 1) contentChanged(t);
+        if (r.addedNodes && r.addedNodes.length) framesReadded(r.addedNodes);
         if (anyInlined && r.addedNodes) sheetsReadded(r.addedNodes, readded);
       } else if (r.type === 'attributes') {
         markAttr(t, r.attributeNamespace, r.attributeName);
@@ -1355,6 +1356,25 @@ export function createReader(win) {
       }
     }
     if (readded && readded.size) shadowSheetsReadded(readded);
+  }
+
+  // A frame inserted again (moved, or an ancestor of it moved) holds a new document at once,
+  // with no record of the old one going: it is listed now, or the agent would still count
+  // the old document in place and drop a node moved out of it inside new content.
+  function framesReadded(list) {
+    for (var i = 0; i < list.length; i++) {
+      var n = list[i];
+      if (n.nodeType !== 1 || !ids.has(n)) continue;
+      if (isFrame(htmlTag(n))) dirtyKids.add(n);
+      else if (n.firstElementChild) {
+        framesIn(n.getElementsByTagName('iframe'));
+        framesIn(n.getElementsByTagName('frame'));
+      }
+    }
+  }
+
+  function framesIn(els) {
+    for (var i = 0; i < els.length; i++) if (ids.has(els[i])) dirtyKids.add(els[i]);
   }
 
   // A <style> or <link> inserted again (moved) gets a new sheet parsed from its text or

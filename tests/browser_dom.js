@@ -429,6 +429,37 @@ export function detachStep(step) {
   }
 }
 
+let frameKept = null;
+/**
+ * A node of a frame's document moved, inside a new element, out of it after the frame itself
+ * moved (the frame then holds a new document; the old one goes with no record): 0 builds the
+ * frame, 1 moves the frame and the node.
+ */
+export function frameStep(step) {
+  const main = document.querySelector('#test-root main');
+  if (step === 0) {
+    const f = document.createElement('iframe');
+    f.srcdoc = '<p>srcdoc</p>';
+    return new Promise((resolve) => {
+      f.addEventListener('load', () => {
+        const d = f.contentDocument;
+        frameKept = d.createElement('b');
+        frameKept.textContent = 'from the old frame document';
+        d.body.appendChild(frameKept);
+        resolve();
+      }, { once: true });
+      main.appendChild(f);
+    });
+  }
+  const f = main.querySelector('iframe');
+  main.insertBefore(f, main.firstChild);
+  const w = document.createElement('div');
+  w.appendChild(frameKept);
+  main.appendChild(w);
+  // The frame's new document loads later.
+  return new Promise((resolve) => f.addEventListener('load', () => resolve(), { once: true }));
+}
+
 /**
  * Imports an ES module from its source text. The test runner serves `.mjs` files as
  * application/octet-stream, which browsers refuse for module scripts, so js/reader.mjs is

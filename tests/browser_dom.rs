@@ -72,6 +72,8 @@ extern "C" {
     fn append_many(n: u32);
     #[wasm_bindgen(js_name = detachStep)]
     fn detach_step(step: u32);
+    #[wasm_bindgen(js_name = frameStep)]
+    fn frame_step(step: u32) -> Promise;
     #[wasm_bindgen(js_name = showPassword)]
     fn show_password(show: bool);
     #[wasm_bindgen(js_name = failingReader)]
@@ -342,6 +344,24 @@ async fn a_node_detached_across_deliveries_is_serialized_again() {
     tick().await;
     rig.flush();
     assert_matches_page(rig.mirror(), "node removed, changed and re-added in one task");
+    drop(rig);
+    reset_page();
+}
+
+#[wasm_bindgen_test]
+async fn a_node_moved_out_of_a_moved_frames_old_document() {
+    build_random_page(10, 7);
+    wait(frame_step(0)).await;
+    let mut rig = Rig::new().await;
+    rig.snapshot();
+    assert_matches_page(rig.mirror(), "frame built");
+    let loaded = frame_step(1);
+    tick().await;
+    rig.flush();
+    wait(loaded).await;
+    tick().await;
+    rig.flush();
+    assert_matches_page(rig.mirror(), "frame moved, a node of its old document moved out in a new element");
     drop(rig);
     reset_page();
 }
