@@ -16,6 +16,17 @@
 
 var win = window;
 if (win.__inspAgent) return;
+// A same-origin frame of a page that records already (the site's own pages framed, or a frame
+// pointed at `#x` of its parent): the parent's recorder records this document as part of its
+// tree, and a second agent would add a page load of its own that takes over the replay.
+try {
+  for (var up = win; up !== up.parent; ) {
+    up = up.parent;
+    if (up.__inspAgent) return;
+  }
+} catch (e) {
+  // A cross-origin ancestor: this frame is not part of its recording; record on our own.
+}
 var agent = { state: 'loading' };
 win.__inspAgent = agent;
 

@@ -139,6 +139,37 @@ __insp.push(['tagSession', {converted: false}]);
     }
   });
 
+  test('a same-origin frame carrying the snippet is recorded by its parent, not by an agent of its own', async () => {
+    const b = await openBrowser();
+    try {
+      const code = `<script>${snippet(collector.host, collector.wid)}</script>`;
+      pages.page('/framed-child', page(code, '<p id="inner">framed content</p>'));
+      pages.page(
+        '/framed',
+        page(`<script>window.__insp = window.__insp || []; __insp.push(['identify', 'frank@example.com']);</script>${code}`,
+          '<iframe id="f" src="/framed-child"></iframe>'),
+      );
+      const tab = await b.newPage();
+      await tab.goto(`${pages.base}/framed`);
+      await waitForAgent(tab);
+      const s = await waitForSession(collector, (x) => identityOf(x) === 'frank@example.com');
+      await sleep(2000); // time for a second agent, if any, to show itself
+      const wasm = b.requests.filter((u) => new URL(u).pathname.endsWith('.wasm'));
+      const loaders = b.requests.filter((u) => u.includes('/inspectlet.js'));
+      assert.equal(loaders.length, 2, `both snippets load the loader: ${loaders}`);
+      assert.equal(wasm.length, 1, `one wasm fetch (the parent's): ${wasm}`);
+      const inFrame = await tab.frames()[1].evaluate(() => window.__inspAgent === undefined);
+      assert.ok(inFrame, 'no agent inside the frame');
+      const detail = await collector.api(`/api/sessions/${encodeURIComponent(idOf(s))}`);
+      assert.deepEqual([...new Set(detail.pages.map((p) => p.pid))].length, 1, JSON.stringify(detail.pages));
+      assert.ok(detail.pages.every((p) => new URL(p.url).pathname === '/framed'), JSON.stringify(detail.pages));
+      assert.deepEqual(b.errors, []);
+      assert.deepEqual(b.inspWarnings(), []);
+    } finally {
+      await b.close();
+    }
+  });
+
   test('loading inspectlet.js twice on one page starts one agent', async () => {
     const b = await openBrowser();
     try {
