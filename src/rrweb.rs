@@ -316,6 +316,9 @@ struct Ctx {
     shadow: bool,
     /// Parent is an HTML `style`.
     in_style: bool,
+    /// Inside an SVG `style`: rrweb does not treat its text as CSS, but its URLs must still be
+    /// absolute (the replay's document has another base).
+    in_svg_style: bool,
     /// Parent is a `script`.
     in_script: bool,
     /// Parent's CSS is carried by `_cssText`.
@@ -610,6 +613,7 @@ impl Exporter<'_> {
             Some(NodeKind::ShadowRoot) => c.shadow = true,
             Some(NodeKind::Element(e)) => {
                 c.in_style = e.tag == "style" && e.ns == Ns::Html;
+                c.in_svg_style = e.tag == "style" && e.ns == Ns::Svg;
                 c.in_script = e.tag == "script" && matches!(e.ns, Ns::Html | Ns::Svg);
                 c.css_captured = has_css(e);
             }
@@ -695,7 +699,7 @@ impl Exporter<'_> {
                 o.push(("type".into(), int(NT_TEXT)));
                 let text = if ctx.in_script || (ctx.in_style && ctx.css_captured) {
                     String::new()
-                } else if ctx.in_style {
+                } else if ctx.in_style || ctx.in_svg_style {
                     absolutize_css(t, &self.base_in(ctx.root_id))
                 } else {
                     t.clone()
@@ -1266,7 +1270,7 @@ impl Exporter<'_> {
             if ctx.in_script {
                 continue;
             }
-            let value = if ctx.in_style {
+            let value = if ctx.in_style || ctx.in_svg_style {
                 absolutize_css(text, &self.base_in(ctx.root_id))
             } else {
                 text.clone()
