@@ -396,3 +396,17 @@ export async function waitForAgent(page, timeoutMs = 10_000) {
     { timeout: timeoutMs, polling: 50 },
   );
 }
+
+/** Every event of a session from the replay API: `[kind, payload, pid, offset_ms]`, and the raw answer. */
+export async function sessionEvents(collector, sid) {
+  const rec = await collector.api(`/api/sessions/${encodeURIComponent(sid)}/events`);
+  const out = [];
+  for (const l of rec.page_loads) {
+    for (const e of l.events) {
+      const d = e.data;
+      const kind = typeof d === 'string' ? d : Object.keys(d)[0];
+      out.push([kind, typeof d === 'string' ? null : d[kind], l.pid, e.offset_ms]);
+    }
+  }
+  return { out, rec };
+}

@@ -20,7 +20,7 @@
 // task over 40 ms or with over 10 ms of recorder work, with the phase it fell in.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { API_KEY, openBrowser, poll, sleep, snippet, startCollector, startPageServer, waitForAgent } from './lib.mjs';
+import { API_KEY, openBrowser, poll, sessionEvents, sleep, snippet, startCollector, startPageServer, waitForAgent } from './lib.mjs';
 
 let collector;
 let pages;
@@ -88,19 +88,7 @@ function page() {
 </script></body></html>`;
 }
 
-/** Every event of the session, `[kind, payload]`, from the replay API. */
-async function eventsOf(sid) {
-  const rec = await collector.api(`/api/sessions/${encodeURIComponent(sid)}/events`);
-  const out = [];
-  for (const l of rec.page_loads) {
-    for (const e of l.events) {
-      const d = e.data;
-      const kind = typeof d === 'string' ? d : Object.keys(d)[0];
-      out.push([kind, typeof d === 'string' ? null : d[kind], e.offset_ms]);
-    }
-  }
-  return { out, rec };
-}
+const eventsOf = (sid) => sessionEvents(collector, sid);
 
 const AGENT_URL = /\/inspectlet\.js/;
 const SCRIPT_ENTRIES = new Set([

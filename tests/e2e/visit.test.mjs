@@ -10,6 +10,7 @@ import {
   API_KEY,
   openBrowser,
   poll,
+  sessionEvents,
   sleep,
   snippet,
   startCollector,
@@ -52,18 +53,7 @@ function gtag(){ dataLayer.push(arguments); }
 }
 
 /** Every event of the session, `[kind, payload, pid]`, from the replay API. */
-async function eventsOf(sid) {
-  const rec = await collector.api(`/api/sessions/${encodeURIComponent(sid)}/events`);
-  const out = [];
-  for (const l of rec.page_loads) {
-    for (const e of l.events) {
-      const d = e.data;
-      const kind = typeof d === 'string' ? d : Object.keys(d)[0];
-      out.push([kind, typeof d === 'string' ? null : d[kind], l.pid, e.offset_ms]);
-    }
-  }
-  return out;
-}
+const eventsOf = async (sid) => (await sessionEvents(collector, sid)).out;
 
 const of = (events, kind) => events.filter((e) => e[0] === kind).map((e) => e[1]);
 
